@@ -1,0 +1,152 @@
+package settlement
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable refusal code. Codes never change meaning once published;
+// hospitals key their counter messages and retry logic on them. The list with
+// explanations is docs/error-codes.md, and a test keeps the two in step.
+type Code string
+
+// Class groups codes by what the caller should do about them.
+type Class int
+
+const (
+	// ClassInvalid: the request itself is wrong; fix it before sending again.
+	ClassInvalid Class = iota
+	// ClassNotFound: something the request names does not exist.
+	ClassNotFound
+	// ClassConflict: the request clashes with what is already recorded.
+	ClassConflict
+	// ClassRefused: a business rule refuses the request as it stands.
+	ClassRefused
+	// ClassUnavailable: try again later with the same msgid.
+	ClassUnavailable
+	// ClassInternal: a fault of provgate; details are only in its logs.
+	ClassInternal
+)
+
+// The codes. E40xx are envelope and format errors, E41xx parties (hospital,
+// person), E42xx visit lifecycle, E43xx money, E44xx policy and catalog,
+// E49xx idempotency, E5xxx the gateway itself.
+const (
+	CodeMalformed          Code = "E4001"
+	CodeMissingField       Code = "E4002"
+	CodeUnknownInfno       Code = "E4003"
+	CodeBadAmount          Code = "E4004"
+	CodeLineAmount         Code = "E4005"
+	CodeBadField           Code = "E4006"
+	CodeTooLarge           Code = "E4007"
+	CodeUnknownHospital    Code = "E4101"
+	CodeHospitalDisabled   Code = "E4102"
+	CodeUnknownPerson      Code = "E4103"
+	CodeNotInsured         Code = "E4104"
+	CodeFilingNeeded       Code = "E4105"
+	CodeWrongPerson        Code = "E4106"
+	CodeVisitNotFound      Code = "E4201"
+	CodeAlreadySettled     Code = "E4202"
+	CodeNoFees             Code = "E4203"
+	CodeDuplicateLine      Code = "E4204"
+	CodeSettlementNotFound Code = "E4205"
+	CodeAlreadyCancelled   Code = "E4206"
+	CodeNotCancellable     Code = "E4207"
+	CodeWrongMedType       Code = "E4208"
+	CodeAmountsMismatch    Code = "E4301"
+	CodeInvariant          Code = "E4302"
+	CodeNoPolicy           Code = "E4401"
+	CodeNoCatalog          Code = "E4402"
+	CodeMedTypeNotCovered  Code = "E4403"
+	CodeBadConfig          Code = "E4404"
+	CodeVersionConflict    Code = "E4405"
+	CodeMsgIDConflict      Code = "E4901"
+	CodeOutcomeUnknown     Code = "E5001"
+	CodeUnavailable        Code = "E5002"
+	CodeInternal           Code = "E5000"
+)
+
+type codeInfo struct {
+	class  Class
+	zh, en string // formats; each takes the same arguments in the same order
+}
+
+// catalogue holds, for every code, its class and its Chinese and English
+// reason. A reason names what to do, so a counter clerk can act on it.
+var catalogue = map[Code]codeInfo{
+	CodeMalformed:          {ClassInvalid, "报文不是合法的JSON：%s", "malformed JSON: %s"},
+	CodeMissingField:       {ClassInvalid, "缺少必填字段 %s", "required field %s is missing"},
+	CodeUnknownInfno:       {ClassInvalid, "不支持的交易编号 %s", "unsupported transaction code (infno) %s"},
+	CodeBadAmount:          {ClassInvalid, "字段 %s 金额格式错误：%s（金额最多两位小数）", "field %s is not a valid amount: %s (at most two decimals)"},
+	CodeLineAmount:         {ClassInvalid, "费用明细 %s 金额 %s 不等于单价×数量 %s", "fee line %s: amount %s does not equal price × quantity %s"},
+	CodeBadField:           {ClassInvalid, "字段 %s 取值无效：%s", "field %s has an invalid value: %s"},
+	CodeTooLarge:           {ClassInvalid, "报文过大（上限 %s 字节）", "request body too large (limit %s bytes)"},
+	CodeUnknownHospital:    {ClassRefused, "定点医药机构 %s 未在本省平台登记", "medical institution %s is not registered with this provincial platform"},
+	CodeHospitalDisabled:   {ClassRefused, "定点医药机构 %s 已停用", "medical institution %s is disabled"},
+	CodeUnknownPerson:      {ClassNotFound, "未找到参保人员（%s）", "insured person not found (%s)"},
+	CodeNotInsured:         {ClassRefused, "人员 %s 未参保或参保状态暂停（险种 %s）", "person %s is not insured or insurance is suspended (insurance type %s)"},
+	CodeFilingNeeded:       {ClassRefused, "参保地 %s 要求异地就医备案，可选备案类别：%s", "the insured place %s requires a cross-region filing; categories available: %s"},
+	CodeWrongPerson:        {ClassConflict, "人员编号 %s 与就诊 %s 不符", "person %s does not match visit %s"},
+	CodeVisitNotFound:      {ClassNotFound, "未找到就诊记录 %s", "visit %s not found"},
+	CodeAlreadySettled:     {ClassConflict, "该就诊已结算，结算ID %s", "visit already settled, setl_id %s"},
+	CodeNoFees:             {ClassRefused, "就诊 %s 收费批次 %s 未上传费用明细", "no fee lines uploaded for visit %s, charge batch %s"},
+	CodeDuplicateLine:      {ClassConflict, "费用明细流水号 %s 已上传", "fee line %s was already uploaded"},
+	CodeSettlementNotFound: {ClassNotFound, "未找到结算记录 %s", "settlement %s not found"},
+	CodeAlreadyCancelled:   {ClassConflict, "结算 %s 已撤销，撤销结算ID %s", "settlement %s is already cancelled, cancellation setl_id %s"},
+	CodeNotCancellable:     {ClassRefused, "结算 %s 不能撤销：%s", "settlement %s cannot be cancelled: %s"},
+	CodeWrongMedType:       {ClassRefused, "医疗类别 %s 不适用于本交易", "medical type %s does not fit this transaction"},
+	CodeAmountsMismatch:    {ClassRefused, "金额不平：%s 上送 %s，平台计算 %s", "amounts do not balance: %s sent %s, computed %s"},
+	CodeInvariant:          {ClassInternal, "结算结果校验未通过（%s），未记账", "settlement failed its consistency check (%s); nothing was recorded"},
+	CodeNoPolicy:           {ClassRefused, "参保地 %s 险种 %s 在 %s 无有效待遇政策", "no policy in force for insured place %s, insurance type %s on %s"},
+	CodeNoCatalog:          {ClassRefused, "就医地 %s 在 %s 无有效目录", "no catalog in force for treatment place %s on %s"},
+	CodeMedTypeNotCovered:  {ClassRefused, "参保地政策不支持医疗类别 %s 的直接结算", "the insured place's policy does not settle medical type %s directly"},
+	CodeBadConfig:          {ClassInvalid, "配置无效：%s", "invalid configuration: %s"},
+	CodeVersionConflict:    {ClassConflict, "版本 %s 已存在且内容不同，版本一经发布不可修改", "version %s already exists with different content; published versions are immutable"},
+	CodeMsgIDConflict:      {ClassConflict, "报文ID %s 已使用且报文内容不同，请使用新的报文ID", "msgid %s was already used with a different body; send a new msgid"},
+	CodeOutcomeUnknown:     {ClassUnavailable, "处理结果未知，请使用相同报文ID重试", "outcome unknown, retry with the same msgid"},
+	CodeUnavailable:        {ClassUnavailable, "平台暂不可用（%s），请使用相同报文ID重试", "gateway temporarily unavailable (%s), retry with the same msgid"},
+	CodeInternal:           {ClassInternal, "平台内部错误，请联系省平台运维（参考号 %s）", "internal error, contact provincial IT (reference %s)"},
+}
+
+// Codes returns every known code, for documentation checks.
+func Codes() []Code {
+	out := make([]Code, 0, len(catalogue))
+	for c := range catalogue {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Error is a refusal that may be shown to a hospital. Its text never carries
+// internal details or patient identifiers beyond what the hospital sent.
+type Error struct {
+	Code Code   `json:"code"`
+	ZH   string `json:"zh"`
+	EN   string `json:"en"`
+}
+
+// Errorf builds the Error for code with the reason's arguments.
+func Errorf(code Code, args ...any) *Error {
+	info, ok := catalogue[code]
+	if !ok {
+		info = catalogue[CodeInternal]
+		code = CodeInternal
+	}
+	return &Error{Code: code, ZH: fmt.Sprintf(info.zh, args...), EN: fmt.Sprintf(info.en, args...)}
+}
+
+// Error renders the message the national interface puts in err_msg: the code
+// first, then the Chinese and the English reason.
+func (e *Error) Error() string { return "[" + string(e.Code) + "] " + e.ZH + " / " + e.EN }
+
+// Class reports what kind of refusal this is.
+func (e *Error) Class() Class { return catalogue[e.Code].class }
+
+// AsError returns the domain error inside err, or nil.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}

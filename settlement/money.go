@@ -1,0 +1,218 @@
+package settlement
+
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// Fen is an amount of money in fen (0.01 yuan). All money in provgate is a
+// signed 64-bit count of fen; floats never touch an amount.
+type Fen int64
+
+// BP is a ratio in basis points: 10000 is 100.00%.
+type BP int64
+
+// Full is 100% in basis points.
+const Full BP = 10000
+
+// ParseFen reads a decimal yuan amount such as "123.45", "-7", "0.5" into fen.
+// More than two decimals, exponents, signs in odd places and empty strings are
+// rejected: the national interface carries money as (16,2).
+func ParseFen(s string) (Fen, error) {
+	v, err := parseScaled(s, 2)
+	return Fen(v), err
+}
+
+// String formats the amount as yuan with exactly two decimals.
+func (f Fen) String() string { return formatScaled(int64(f), 2) }
+
+// Yuan is an alias of String for readability at call sites that print money.
+func (f Fen) Yuan() string { return f.String() }
+
+// Fraction formats a ratio as a four-decimal fraction, the national (5,4)
+// format: 7000 bp is "0.7000".
+func (b BP) Fraction() string { return formatScaled(int64(b), 4) }
+
+// ParseBP reads a (5,4) fraction such as "0.05" into basis points.
+func ParseBP(s string) (BP, error) {
+	v, err := parseScaled(s, 4)
+	return BP(v), err
+}
+
+// MulBP returns a × bp / 10000 rounded half up (away from zero) to the fen.
+func MulBP(a Fen, bp BP) Fen { return Fen(divRound(int64(a)*int64(bp), 10000)) }
+
+// DivBP returns p × 10000 / bp rounded half up to the fen: the expense that a
+// payment p "consumes" at ratio bp, used for cap back-calculation.
+func DivBP(p Fen, bp BP) Fen {
+	if bp <= 0 {
+		return 0
+	}
+	return Fen(divRound(int64(p)*10000, int64(bp)))
+}
+
+// divRound divides rounding half away from zero (四舍五入 for positive values).
+func divRound(n, d int64) int64 {
+	if d < 0 {
+		n, d = -n, -d
+	}
+	if n >= 0 {
+		return (n + d/2) / d
+	}
+	return -((-n + d/2) / d)
+}
+
+func minFen(a, b Fen) Fen {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxFen(a, b Fen) Fen {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// Qty is a quantity scaled by 10^4, the national (16,4) format for cnt.
+type Qty int64
+
+// ParseQty reads a quantity with at most four decimals.
+func ParseQty(s string) (Qty, error) {
+	v, err := parseScaled(s, 4)
+	return Qty(v), err
+}
+
+func (q Qty) String() string { return trimZeros(formatScaled(int64(q), 4)) }
+
+// Price is a unit price scaled by 10^6, the national (16,6) format for pric.
+type Price int64
+
+// ParsePrice reads a unit price with at most six decimals.
+func ParsePrice(s string) (Price, error) {
+	v, err := parseScaled(s, 6)
+	return Price(v), err
+}
+
+func (p Price) String() string { return trimZeros(formatScaled(int64(p), 6)) }
+
+// errTooManyDecimals is returned when a decimal has more fractional digits
+// than its format allows.
+type errTooManyDecimals struct{ max int }
+
+func (e errTooManyDecimals) Error() string {
+	return fmt.Sprintf("more than %d decimal places", e.max)
+}
+
+// IsTooManyDecimals reports whether err came from a decimal with too many
+// fractional digits.
+func IsTooManyDecimals(err error) bool {
+	_, ok := err.(errTooManyDecimals)
+	return ok
+}
+
+// maxIntDigits bounds the integer part so that scaled values and the
+// products the calculation forms stay far inside int64.
+const maxIntDigits = 13
+
+func parseScaled(s string, scale int) (int64, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty number")
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" || (hasDot && frac == "") {
+		return 0, fmt.Errorf("not a decimal number")
+	}
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, fmt.Errorf("not a decimal number")
+			}
+		}
+	}
+	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
+		return 0, fmt.Errorf("number too large")
+	}
+	if len(frac) > scale {
+		// Trailing zeros beyond the scale carry no value ("1.500" is 1.50).
+		if strings.Trim(frac[scale:], "0") != "" {
+			return 0, errTooManyDecimals{scale}
+		}
+		frac = frac[:scale]
+	}
+	frac += strings.Repeat("0", scale-len(frac))
+	v, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("not a decimal number")
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+func formatScaled(v int64, scale int) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := strconv.FormatInt(v, 10)
+	if len(s) <= scale {
+		s = strings.Repeat("0", scale-len(s)+1) + s
+	}
+	out := s[:len(s)-scale] + "." + s[len(s)-scale:]
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func trimZeros(s string) string {
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// LineAmount returns price × quantity rounded half up to the fen: what a fee
+// line's det_item_fee_sumamt must equal. It reports false on overflow.
+func LineAmount(p Price, q Qty) (Fen, bool) {
+	// p is 1e-6 yuan, q is 1e-4 units, so p×q is 1e-10 yuan = 1e-8 fen.
+	const scale = 100_000_000
+	if p == 0 || q == 0 {
+		return 0, true
+	}
+	hi, lo := bits.Mul64(abs64(int64(p)), abs64(int64(q)))
+	if hi >= scale {
+		return 0, false
+	}
+	quo, rem := bits.Div64(hi, lo, scale)
+	if rem*2 >= scale {
+		quo++
+	}
+	if quo > 1<<62 {
+		return 0, false
+	}
+	v := Fen(quo)
+	if (p < 0) != (q < 0) {
+		v = -v
+	}
+	return v, true
+}
+
+func abs64(v int64) uint64 {
+	if v < 0 {
+		return uint64(-v)
+	}
+	return uint64(v)
+}
+

@@ -1,0 +1,323 @@
+package settlement
+
+import (
+	"strconv"
+	"time"
+)
+
+// Stamp is what the Raft leader decides for a command before it enters the
+// log: the wall-clock time and the log index. Everything time- or ID-shaped in
+// a result derives from it, so replicas agree.
+type Stamp struct {
+	UnixMilli int64  `json:"unix_milli"`
+	Index     uint64 `json:"index"`
+}
+
+// chinaTime is UTC+8 without daylight saving: every date provgate writes is a
+// Chinese calendar date.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// Time returns the stamp as a time in China Standard Time.
+func (s Stamp) Time() time.Time { return time.UnixMilli(s.UnixMilli).In(chinaTime) }
+
+// Date is the stamp's calendar date, "2006-01-02".
+func (s Stamp) Date() string { return s.Time().Format("2006-01-02") }
+
+// DateTime is the stamp in the national 日期时间型 format.
+func (s Stamp) DateTime() string { return s.Time().Format("2006-01-02 15:04:05") }
+
+// id builds a deterministic identifier: prefix, region, date and log index.
+func (s Stamp) id(prefix, region string) string {
+	return prefix + region + s.Time().Format("20060102") + pad(s.Index, 10)
+}
+
+func pad(v uint64, width int) string {
+	s := strconv.FormatUint(v, 10)
+	for len(s) < width {
+		s = "0" + s
+	}
+	if len(s) > width {
+		s = s[len(s)-width:]
+	}
+	return s
+}
+
+// ItemClass is a catalog item's payment class (chrgitm_lv).
+type ItemClass string
+
+const (
+	ClassA ItemClass = "01" // 甲类: fully in scope
+	ClassB ItemClass = "02" // 乙类: in scope after the self-pay-first part
+	ClassC ItemClass = "03" // 丙类: self-paid in full
+)
+
+// FilingCategory is how the insured place classifies a cross-region visit.
+type FilingCategory string
+
+const (
+	FilingLocal     FilingCategory = "LOCAL"      // treated in the insured region: no filing involved
+	FilingLongTerm  FilingCategory = "LONG_TERM"  // 异地长期居住
+	FilingReferral  FilingCategory = "REFERRAL"   // 转诊
+	FilingEmergency FilingCategory = "EMERGENCY"  // 急诊抢救, counts as filed
+	FilingTempOther FilingCategory = "TEMP_OTHER" // 其他临时外出
+)
+
+// Hospital is a designated medical institution registered with the province.
+type Hospital struct {
+	Code      string `json:"code" yaml:"code"`             // fixmedins_code, 12 characters
+	Name      string `json:"name" yaml:"name"`             // fixmedins_name
+	Admdvs    string `json:"admdvs" yaml:"admdvs"`         // its insurance region, 6 digits
+	Level     string `json:"hosp_lv" yaml:"hosp_lv"`       // national hosp_lv dictionary, e.g. "02" 三级甲等
+	Grade     string `json:"grade" yaml:"grade"`           // 1, 2 or 3: the level the insured place's tables use
+	InNetwork bool   `json:"in_network" yaml:"in_network"` // in the cross-region direct-settlement network
+	Disabled  bool   `json:"disabled" yaml:"disabled"`
+}
+
+// Person is an insured person in the province's registry.
+type Person struct {
+	PsnNo      string      `json:"psn_no" yaml:"psn_no"`
+	CertType   string      `json:"psn_cert_type" yaml:"psn_cert_type"` // 01 居民身份证
+	CertNo     string      `json:"certno" yaml:"certno"`
+	CardNo     string      `json:"card_no,omitempty" yaml:"card_no"` // social security card number
+	Name       string      `json:"psn_name" yaml:"psn_name"`
+	Gender     string      `json:"gend" yaml:"gend"`
+	Nation     string      `json:"naty" yaml:"naty"`
+	Birthdate  string      `json:"brdy" yaml:"brdy"`
+	Insurances []Insurance `json:"insurances" yaml:"insurances"`
+	Identities []Identity  `json:"identities,omitempty" yaml:"identities"`
+	Filings    []Filing    `json:"filings,omitempty" yaml:"filings"`
+	// AccountBalance is the opening personal-account balance, used when the
+	// person is first registered. Afterwards the balance lives in its own
+	// record and changes only with settlements.
+	AccountBalance Fen `json:"account_balance" yaml:"account_balance"`
+}
+
+// Insurance is one insurance type the person holds (a 1101 insuinfo row).
+type Insurance struct {
+	Insutype      string `json:"insutype" yaml:"insutype"`             // 310 职工, 390 居民
+	PsnType       string `json:"psn_type" yaml:"psn_type"`             // 11 在职, 12 退休, 15 居民 ...
+	Status        string `json:"psn_insu_stas" yaml:"psn_insu_stas"`   // 1 正常参保; anything else is not active
+	InsuredAdmdvs string `json:"insuplc_admdvs" yaml:"insuplc_admdvs"` // the insured place
+	Since         string `json:"psn_insu_date" yaml:"psn_insu_date"`
+	CvlservFlag   string `json:"cvlserv_flag" yaml:"cvlserv_flag"`
+	EmpName       string `json:"emp_name" yaml:"emp_name"`
+}
+
+// Active reports whether the insurance pays benefits.
+func (i Insurance) Active() bool { return i.Status == "1" }
+
+// Identity is a special identity such as 低保 or 特困 with its validity.
+type Identity struct {
+	Type  string `json:"psn_idet_type" yaml:"psn_idet_type"`
+	Begin string `json:"begntime" yaml:"begntime"`
+	End   string `json:"endtime,omitempty" yaml:"endtime"`
+}
+
+// Filing is a cross-region filing (备案) made with the insured place.
+type Filing struct {
+	Category FilingCategory `json:"category" yaml:"category"`
+	// TreatAdmdvs is where the filing allows treatment: a 6-digit region, or
+	// a shorter prefix such as "45" for a whole province.
+	TreatAdmdvs string `json:"treat_admdvs" yaml:"treat_admdvs"`
+	ValidFrom   string `json:"valid_from" yaml:"valid_from"`
+	ValidTo     string `json:"valid_to,omitempty" yaml:"valid_to"`
+}
+
+// Insurance returns the person's insurance of the given type.
+func (p Person) Insurance(insutype string) (Insurance, bool) {
+	for _, in := range p.Insurances {
+		if in.Insutype == insutype {
+			return in, true
+		}
+	}
+	return Insurance{}, false
+}
+
+// FeeLine is one fee-detail line as the hospital sent it (2204 feedetail).
+type FeeLine struct {
+	FeedetlSn      string `json:"feedetl_sn"`
+	MdtrtID        string `json:"mdtrt_id"`
+	PsnNo          string `json:"psn_no"`
+	ChrgBchno      string `json:"chrg_bchno"`
+	MedListCodg    string `json:"med_list_codg"`
+	MedinsListCodg string `json:"medins_list_codg"`
+	FeeOcurTime    string `json:"fee_ocur_time"`
+	Amount         Fen    `json:"det_item_fee_sumamt"`
+	Qty            Qty    `json:"cnt"`
+	Price          Price  `json:"pric"`
+	HospApprFlag   string `json:"hosp_appr_flag,omitempty"`
+	HospBear       bool   `json:"hosp_bear,omitempty"`
+}
+
+// LineSplit is a fee line after the treatment place's catalog split it.
+type LineSplit struct {
+	FeeLine
+	Name       string    `json:"name,omitempty"`
+	Class      ItemClass `json:"chrgitm_lv"`
+	ChargeType string    `json:"med_chrgitm_type,omitempty"`
+	SelfPay    BP        `json:"selfpay_prop"`
+	PriceCap   Fen       `json:"pric_uplmt_amt"` // per unit; 0 means no cap
+	Restricted bool      `json:"lmt_used_flag,omitempty"`
+	Fulamt     Fen       `json:"fulamt_ownpay_amt"`
+	Overlmt    Fen       `json:"overlmt_amt"`
+	Preselfpay Fen       `json:"preselfpay_amt"`
+	Inscp      Fen       `json:"inscp_scp_amt"`
+	HospPart   Fen       `json:"hosp_part_amt"`
+	Memo       string    `json:"memo,omitempty"`
+}
+
+// VisitState is where a visit is in its lifecycle.
+type VisitState string
+
+const (
+	VisitRegistered VisitState = "REGISTERED"
+	VisitCancelled  VisitState = "CANCELLED" // registration cancelled (2202)
+)
+
+// Visit is one outpatient visit or inpatient stay (a mdtrt_id).
+type Visit struct {
+	MdtrtID       string     `json:"mdtrt_id"`
+	PsnNo         string     `json:"psn_no"`
+	Insutype      string     `json:"insutype"`
+	Hospital      string     `json:"fixmedins_code"`
+	TreatAdmdvs   string     `json:"mdtrtarea_admvs"`
+	InsuredAdmdvs string     `json:"insuplc_admdvs"`
+	Begntime      string     `json:"begntime"`
+	IptOtpNo      string     `json:"ipt_otp_no"`
+	DeptCode      string     `json:"dept_code,omitempty"`
+	DrName        string     `json:"dr_name,omitempty"`
+	State         VisitState `json:"state"`
+	RegisteredAt  string     `json:"registered_at"`
+	Batches       []Batch    `json:"batches,omitempty"`
+}
+
+// Batch is one charge batch (chrg_bchno) of an outpatient visit.
+type Batch struct {
+	ChrgBchno  string      `json:"chrg_bchno"`
+	CatalogRef string      `json:"catalog_ref"`
+	Lines      []LineSplit `json:"lines"`
+	SetlID     string      `json:"setl_id,omitempty"` // the settlement in force, if any
+}
+
+func (v *Visit) batch(no string) *Batch {
+	for i := range v.Batches {
+		if v.Batches[i].ChrgBchno == no {
+			return &v.Batches[i]
+		}
+	}
+	return nil
+}
+
+// Accumulators are a person's year-to-date figures for one insurance type
+// and benefit year (the 5206 cum_type_code values). A record stores the
+// change it made as an Accumulators value too, so a cancellation can apply
+// the exact negation.
+type Accumulators struct {
+	Admissions int64 `json:"admissions"`
+	DedcPaid   Fen   `json:"dedc_paid"` // deductible charged
+	PoolElig   Fen   `json:"pool_elig"` // in-scope expense above the deductible that entered the pooled bands
+	Hifp       Fen   `json:"hifp"`      // pooled fund paid
+	OutpHifp   Fen   `json:"outp_hifp,omitempty"`
+}
+
+// Add returns a + d.
+func (a Accumulators) Add(d Accumulators) Accumulators {
+	return Accumulators{
+		Admissions: a.Admissions + d.Admissions,
+		DedcPaid:   a.DedcPaid + d.DedcPaid,
+		PoolElig:   a.PoolElig + d.PoolElig,
+		Hifp:       a.Hifp + d.Hifp,
+		OutpHifp:   a.OutpHifp + d.OutpHifp,
+	}
+}
+
+// Neg returns −a.
+func (a Accumulators) Neg() Accumulators { return Accumulators{}.sub(a) }
+
+func (a Accumulators) sub(d Accumulators) Accumulators {
+	return Accumulators{
+		Admissions: a.Admissions - d.Admissions,
+		DedcPaid:   a.DedcPaid - d.DedcPaid,
+		PoolElig:   a.PoolElig - d.PoolElig,
+		Hifp:       a.Hifp - d.Hifp,
+		OutpHifp:   a.OutpHifp - d.OutpHifp,
+	}
+}
+
+// Amounts are the settlement figures of the national setlinfo.
+type Amounts struct {
+	Medfee     Fen `json:"medfee_sumamt"`
+	Fulamt     Fen `json:"fulamt_ownpay_amt"`
+	Overlmt    Fen `json:"overlmt_selfpay"`
+	Preselfpay Fen `json:"preselfpay_amt"`
+	Inscp      Fen `json:"inscp_scp_amt"`
+	ActPayDedc Fen `json:"act_pay_dedc"`
+	Hifp       Fen `json:"hifp_pay"`
+	PoolProp   BP  `json:"pool_prop_selfpay"`
+	Cvlserv    Fen `json:"cvlserv_pay"`
+	Hifes      Fen `json:"hifes_pay"`
+	Hifmi      Fen `json:"hifmi_pay"`
+	Hifob      Fen `json:"hifob_pay"`
+	Maf        Fen `json:"maf_pay"`
+	Oth        Fen `json:"oth_pay"`
+	FundPay    Fen `json:"fund_pay_sumamt"`
+	PsnPart    Fen `json:"psn_part_amt"`
+	AcctPay    Fen `json:"acct_pay"`
+	PsnCash    Fen `json:"psn_cash_pay"`
+	HospPart   Fen `json:"hosp_part_amt"`
+	Balc       Fen `json:"balc"`
+	AcctMulaid Fen `json:"acct_mulaid_pay"`
+}
+
+// negate returns the amounts with every money figure negated. The ratio is
+// kept: it describes the original. The balance is set by the caller.
+func (a Amounts) negate() Amounts {
+	return Amounts{
+		Medfee: -a.Medfee, Fulamt: -a.Fulamt, Overlmt: -a.Overlmt, Preselfpay: -a.Preselfpay,
+		Inscp: -a.Inscp, ActPayDedc: -a.ActPayDedc, Hifp: -a.Hifp, PoolProp: a.PoolProp,
+		Cvlserv: -a.Cvlserv, Hifes: -a.Hifes, Hifmi: -a.Hifmi, Hifob: -a.Hifob, Maf: -a.Maf,
+		Oth: -a.Oth, FundPay: -a.FundPay, PsnPart: -a.PsnPart, AcctPay: -a.AcctPay,
+		PsnCash: -a.PsnCash, HospPart: -a.HospPart, Balc: a.Balc, AcctMulaid: -a.AcctMulaid,
+	}
+}
+
+// FundDetail is one setldetail row: what one fund paid and on what base.
+type FundDetail struct {
+	FundPayType string `json:"fund_pay_type"`
+	Name        string `json:"fund_pay_type_name"`
+	Inscp       Fen    `json:"inscp_scp_amt"`
+	LimitLeft   Fen    `json:"crt_payb_lmt_amt"`
+	Paid        Fen    `json:"fund_payamt"`
+	Process     string `json:"setl_proc_info"`
+}
+
+// Record is an immutable settlement record, or the negative mirror that
+// cancels one. Records are the ledger: they are never pruned.
+type Record struct {
+	SetlID        string         `json:"setl_id"`
+	MdtrtID       string         `json:"mdtrt_id"`
+	ChrgBchno     string         `json:"chrg_bchno,omitempty"`
+	PsnNo         string         `json:"psn_no"`
+	Insutype      string         `json:"insutype"`
+	PsnType       string         `json:"psn_type"`
+	MedType       string         `json:"med_type"`
+	Hospital      string         `json:"fixmedins_code"`
+	TreatAdmdvs   string         `json:"mdtrtarea_admvs"`
+	InsuredAdmdvs string         `json:"insuplc_admdvs"`
+	MsgID         string         `json:"medins_setl_id"` // the hospital's msgid
+	SetlTime      string         `json:"setl_time"`
+	Year          int            `json:"year"`
+	PolicyRef     string         `json:"policy_ref"`
+	CatalogRef    string         `json:"catalog_ref"`
+	Filing        FilingCategory `json:"filing_category"`
+	ClrType       string         `json:"clr_type"`
+	ClrWay        string         `json:"clr_way"`
+	ClrOptins     string         `json:"clr_optins"`
+	Amounts       Amounts        `json:"amounts"`
+	Details       []FundDetail   `json:"setldetail"`
+	Deltas        Accumulators   `json:"deltas"`
+	AcctDelta     Fen            `json:"acct_delta"` // change of the account balance (−acct_pay)
+	Trace         []string       `json:"trace"`
+	Cancels       string         `json:"cancels,omitempty"`      // on a negative record: the setl_id it cancels
+	CancelledBy   string         `json:"cancelled_by,omitempty"` // on a positive record: its cancellation
+}
