@@ -215,4 +215,3 @@ func abs64(v int64) uint64 {
 	}
 	return uint64(v)
 }
-

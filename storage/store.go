@@ -1,0 +1,163 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Options tune the badger database. The zero value is a sensible default
+// for a 2-core, few-GiB node.
+type Options struct {
+	// NoSync turns off fsync of every commit. Only benchmarks of the
+	// calculation should set it: with it a power cut can lose acknowledged
+	// settlements. Default false.
+	NoSync bool
+	// InMemory keeps everything in memory (tests of pure logic only).
+	InMemory bool
+	// Logger receives badger's warnings and errors. Default: discarded.
+	Logger *slog.Logger
+}
+
+// Store is the badger-backed replicated state of one node.
+type Store struct {
+	root string
+	opts Options
+
+	// mu guards db: readers and writers hold it shared, Restore takes it
+	// exclusively to swap the database under them.
+	mu     sync.RWMutex
+	db     *badger.DB
+	active string // name of the live database directory under root
+}
+
+// currentFile names the file under root that says which database
+// directory is live. It is replaced atomically (write, fsync, rename), so a
+// crash during Restore leaves either the old or the new database live.
+const currentFile = "CURRENT"
+
+// Open opens or creates the state under root.
+func Open(root string, opts Options) (*Store, error) {
+	s := &Store{root: root, opts: opts}
+	if opts.InMemory {
+		db, err := badger.Open(s.badgerOptions(""))
+		if err != nil {
+			return nil, fmt.Errorf("open in-memory state: %w", err)
+		}
+		s.db = db
+		return s, nil
+	}
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	active := "db-0"
+	if b, err := os.ReadFile(filepath.Join(root, currentFile)); err == nil {
+		active = strings.TrimSpace(string(b))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", currentFile, err)
+	}
+	// Remove what an interrupted restore or an old swap left behind.
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "db-") && e.Name() != active {
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+	db, err := badger.Open(s.badgerOptions(filepath.Join(root, active)))
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", active, err)
+	}
+	s.db, s.active = db, active
+	return s, nil
+}
+
+func (s *Store) badgerOptions(dir string) badger.Options {
+	o := badger.DefaultOptions(dir).
+		WithInMemory(s.opts.InMemory).
+		WithSyncWrites(!s.opts.NoSync && !s.opts.InMemory).
+		// Sized for a small node: the state is small values in the LSM.
+		WithMemTableSize(32 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(64 << 20).
+		WithIndexCacheSize(32 << 20).
+		WithNumCompactors(2).
+		WithLogger(badgerLogger{s.opts.Logger})
+	return o
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("storage: closed")
+
+// Update runs fn in one read-write transaction and commits it. If fn returns
+// an error nothing is written.
+func (s *Store) Update(fn func(*Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	if err := fn(&Tx{txn: txn}); err != nil {
+		return err
+	}
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+}
+
+// Applied returns the Raft index and term of the last applied entry.
+func (s *Store) Applied() (index, term uint64, err error) {
+	err = s.View(func(tx *Tx) error {
+		index, term, err = tx.Applied()
+		return err
+	})
+	return index, term, err
+}
+
+// badgerLogger passes badger's warnings and errors to slog and drops its
+// chatter.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	if b.l != nil {
+		b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	}
+}
+
+func (b badgerLogger) Warningf(f string, a ...any) {
+	if b.l != nil {
+		b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	}
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}

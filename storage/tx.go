@@ -1,0 +1,393 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// Tx is one transaction over the state. It satisfies settlement.View; its
+// Put methods are only valid inside Store.Update.
+type Tx struct {
+	txn *badger.Txn
+}
+
+var _ settlement.View = (*Tx)(nil)
+
+// get decodes the value at k into v, reporting whether it exists.
+func (tx *Tx) get(k []byte, v any) (bool, error) {
+	item, err := tx.txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get %s: %w", firstPart(k), err)
+	}
+	err = item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+	if err != nil {
+		return false, fmt.Errorf("decode %s: %w", firstPart(k), err)
+	}
+	return true, nil
+}
+
+func (tx *Tx) put(k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", firstPart(k), err)
+	}
+	if err := tx.txn.Set(k, b); err != nil {
+		return fmt.Errorf("set %s: %w", firstPart(k), err)
+	}
+	return nil
+}
+
+// firstPart names a key's table in errors without its identifying parts,
+// which may be patient identifiers.
+func firstPart(k []byte) string {
+	if i := bytes.IndexByte(k, '/'); i >= 0 {
+		return string(k[:i])
+	}
+	return string(k)
+}
+
+// Applied returns the index and term of the last applied Raft entry.
+func (tx *Tx) Applied() (index, term uint64, err error) {
+	item, err := tx.txn.Get([]byte(keyApplied))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("get applied index: %w", err)
+	}
+	err = item.Value(func(b []byte) error {
+		if len(b) != 16 {
+			return fmt.Errorf("applied index has %d bytes", len(b))
+		}
+		index, term = binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
+		return nil
+	})
+	return index, term, err
+}
+
+// SetApplied records the last applied Raft entry.
+func (tx *Tx) SetApplied(index, term uint64) error {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, index)
+	binary.BigEndian.PutUint64(b[8:], term)
+	return tx.txn.Set([]byte(keyApplied), b)
+}
+
+// Hospital returns a registered hospital.
+func (tx *Tx) Hospital(code string) (settlement.Hospital, bool, error) {
+	var h settlement.Hospital
+	ok, err := tx.get(key(prefixHospital, code), &h)
+	return h, ok, err
+}
+
+// PutHospital registers or updates a hospital.
+func (tx *Tx) PutHospital(h settlement.Hospital) error { return tx.put(key(prefixHospital, h.Code), h) }
+
+// Hospitals lists the registered hospitals in code order.
+func (tx *Tx) Hospitals() ([]settlement.Hospital, error) {
+	var out []settlement.Hospital
+	err := tx.scan(prefixHospital, func(_, v []byte) error {
+		var h settlement.Hospital
+		if err := json.Unmarshal(v, &h); err != nil {
+			return err
+		}
+		out = append(out, h)
+		return nil
+	})
+	return out, err
+}
+
+// Person returns a person by psn_no.
+func (tx *Tx) Person(psnNo string) (settlement.Person, bool, error) {
+	var p settlement.Person
+	ok, err := tx.get(key(prefixPerson, psnNo), &p)
+	return p, ok, err
+}
+
+// PersonByCert returns a person by ID number or card number.
+func (tx *Tx) PersonByCert(certNo string) (settlement.Person, bool, error) {
+	var psnNo string
+	ok, err := tx.get(key(prefixCert, certNo), &psnNo)
+	if err != nil || !ok {
+		return settlement.Person{}, false, err
+	}
+	return tx.Person(psnNo)
+}
+
+// PutPerson registers or updates a person. A new person's account opens
+// with the given balance; for an existing person the balance is left as the
+// settlements made it.
+func (tx *Tx) PutPerson(p settlement.Person) error {
+	old, existed, err := tx.Person(p.PsnNo)
+	if err != nil {
+		return err
+	}
+	if existed {
+		for _, c := range []string{old.CertNo, old.CardNo} {
+			if c != "" {
+				if err := tx.txn.Delete(key(prefixCert, c)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, c := range []string{p.CertNo, p.CardNo} {
+		if c == "" {
+			continue
+		}
+		var other string
+		ok, err := tx.get(key(prefixCert, c), &other)
+		if err != nil {
+			return err
+		}
+		if ok && other != p.PsnNo {
+			return settlement.Errorf(settlement.CodeBadConfig, "person "+p.PsnNo+": certificate already belongs to another person")
+		}
+		if err := tx.put(key(prefixCert, c), p.PsnNo); err != nil {
+			return err
+		}
+	}
+	if !existed {
+		if err := tx.put(key(prefixBalance, p.PsnNo), p.AccountBalance); err != nil {
+			return err
+		}
+	}
+	return tx.put(key(prefixPerson, p.PsnNo), p)
+}
+
+// Balance returns the person's personal-account balance.
+func (tx *Tx) Balance(psnNo string) (settlement.Fen, error) {
+	var f settlement.Fen
+	_, err := tx.get(key(prefixBalance, psnNo), &f)
+	return f, err
+}
+
+// Accumulators returns a person's year-to-date figures; zero if none.
+func (tx *Tx) Accumulators(psnNo, insutype string, year int) (settlement.Accumulators, error) {
+	var a settlement.Accumulators
+	_, err := tx.get(key(prefixAccum, psnNo, insutype, yearPart(year)), &a)
+	return a, err
+}
+
+// PutPolicy stores a policy version. Versions are immutable: storing the
+// same version again with the same content is a no-op, with other content a
+// conflict, as is a second version on the same effective date.
+func (tx *Tx) PutPolicy(p settlement.Policy) error {
+	k := key(prefixPolicy, p.InsuredAdmdvs, p.Insutype, p.EffectiveFrom)
+	var old settlement.Policy
+	ok, err := tx.get(k, &old)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if same, err := sameJSON(old, p); err != nil || !same {
+			if err != nil {
+				return err
+			}
+			return settlement.Errorf(settlement.CodeVersionConflict, old.Ref()+" (effective "+old.EffectiveFrom+")")
+		}
+		return nil
+	}
+	return tx.put(k, p)
+}
+
+// PolicyAt returns the policy version in force on date: the one with the
+// latest effective date not after it.
+func (tx *Tx) PolicyAt(insuredAdmdvs, insutype, date string) (settlement.Policy, bool, error) {
+	var p settlement.Policy
+	ok, err := tx.latestBefore(key(prefixPolicy, insuredAdmdvs, insutype, ""), date, &p)
+	return p, ok, err
+}
+
+// PutCatalog stores a catalog version and its items, immutably like
+// policies.
+func (tx *Tx) PutCatalog(c settlement.Catalog) error {
+	k := key(prefixCatalog, c.TreatAdmdvs, c.EffectiveFrom)
+	var old settlement.CatalogVersion
+	ok, err := tx.get(k, &old)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if old.Version != c.Version {
+			return settlement.Errorf(settlement.CodeVersionConflict, old.Ref()+" (effective "+old.EffectiveFrom+")")
+		}
+		for _, it := range c.Items {
+			var have settlement.CatalogItem
+			found, err := tx.get(key(prefixItem, c.TreatAdmdvs, c.Version, it.Code), &have)
+			if err != nil {
+				return err
+			}
+			if !found || have != it {
+				return settlement.Errorf(settlement.CodeVersionConflict, c.Ref())
+			}
+		}
+		return nil
+	}
+	for _, it := range c.Items {
+		if err := tx.put(key(prefixItem, c.TreatAdmdvs, c.Version, it.Code), it); err != nil {
+			return err
+		}
+	}
+	return tx.put(k, c.CatalogVersion)
+}
+
+// CatalogAt returns the catalog version in force on date.
+func (tx *Tx) CatalogAt(treatAdmdvs, date string) (settlement.CatalogVersion, bool, error) {
+	var c settlement.CatalogVersion
+	ok, err := tx.latestBefore(key(prefixCatalog, treatAdmdvs, ""), date, &c)
+	return c, ok, err
+}
+
+// CatalogItem returns one item of a catalog version.
+func (tx *Tx) CatalogItem(v settlement.CatalogVersion, code string) (settlement.CatalogItem, bool, error) {
+	var it settlement.CatalogItem
+	ok, err := tx.get(key(prefixItem, v.TreatAdmdvs, v.Version, code), &it)
+	return it, ok, err
+}
+
+// latestBefore finds, under prefix, the entry with the greatest final key
+// part (a date) not after date.
+func (tx *Tx) latestBefore(prefix []byte, date string, v any) (bool, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Reverse = true
+	opts.Prefix = prefix
+	it := tx.txn.NewIterator(opts)
+	defer it.Close()
+	seek := append(append([]byte{}, prefix...), date...)
+	seek = append(seek, 0xff)
+	it.Seek(seek)
+	if !it.ValidForPrefix(prefix) {
+		return false, nil
+	}
+	err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, v) })
+	if err != nil {
+		return false, fmt.Errorf("decode %s: %w", firstPart(prefix), err)
+	}
+	return true, nil
+}
+
+// Visit returns a visit.
+func (tx *Tx) Visit(mdtrtID string) (settlement.Visit, bool, error) {
+	var v settlement.Visit
+	ok, err := tx.get(key(prefixVisit, mdtrtID), &v)
+	return v, ok, err
+}
+
+// Record returns a settlement record.
+func (tx *Tx) Record(setlID string) (settlement.Record, bool, error) {
+	var r settlement.Record
+	ok, err := tx.get(key(prefixRecord, setlID), &r)
+	return r, ok, err
+}
+
+// RecordsOfPerson lists a person's records, in setl_id order.
+func (tx *Tx) RecordsOfPerson(psnNo string) ([]settlement.Record, error) {
+	var ids []string
+	prefix := string(key(prefixPsnRec, psnNo, ""))
+	err := tx.scan(prefix, func(k, _ []byte) error {
+		ids = append(ids, string(k[len(prefix):]))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]settlement.Record, 0, len(ids))
+	for _, id := range ids {
+		r, ok, err := tx.Record(id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("record index names a missing record")
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ApplyChanges writes what settlement.Process decided.
+func (tx *Tx) ApplyChanges(c settlement.Changes) error {
+	if c.Visit != nil {
+		if err := tx.put(key(prefixVisit, c.Visit.MdtrtID), c.Visit); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Records {
+		if err := tx.put(key(prefixRecord, r.SetlID), r); err != nil {
+			return err
+		}
+		if err := tx.txn.Set(key(prefixPsnRec, r.PsnNo, r.SetlID), nil); err != nil {
+			return err
+		}
+	}
+	if a := c.Accum; a != nil {
+		if err := tx.put(key(prefixAccum, a.PsnNo, a.Insutype, yearPart(a.Year)), a.Value); err != nil {
+			return err
+		}
+	}
+	if b := c.Balance; b != nil {
+		if err := tx.put(key(prefixBalance, b.PsnNo), b.Balance); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IdemEntry is what the idempotency table keeps for an answered request:
+// the request's digest and the answer, so that a retry gets the same answer.
+type IdemEntry struct {
+	Kind    settlement.Kind    `json:"kind"`
+	Digest  string             `json:"digest"`
+	Stamp   settlement.Stamp   `json:"stamp"`
+	Outcome settlement.Outcome `json:"outcome"`
+}
+
+// Idem returns the entry for a hospital's msgid.
+func (tx *Tx) Idem(hospital, msgID string) (IdemEntry, bool, error) {
+	var e IdemEntry
+	ok, err := tx.get(key(prefixIdem, hospital, msgID), &e)
+	return e, ok, err
+}
+
+// PutIdem stores the entry for a hospital's msgid.
+func (tx *Tx) PutIdem(hospital, msgID string, e IdemEntry) error {
+	return tx.put(key(prefixIdem, hospital, msgID), e)
+}
+
+func (tx *Tx) scan(prefix string, fn func(k, v []byte) error) error {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = []byte(prefix)
+	it := tx.txn.NewIterator(opts)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.KeyCopy(nil)
+		if err := item.Value(func(v []byte) error { return fn(k, v) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameJSON(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ja, jb), nil
+}
