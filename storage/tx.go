@@ -126,11 +126,29 @@ func (tx *Tx) PersonByCert(certNo string) (settlement.Person, bool, error) {
 
 // PutPerson registers or updates a person. A new person's account opens
 // with the given balance; for an existing person the balance is left as the
-// settlements made it.
+// settlements made it. All checks come before the first write, so a refused
+// person leaves the transaction untouched.
 func (tx *Tx) PutPerson(p settlement.Person) error {
+	if p.PsnNo == "" {
+		return settlement.Errorf(settlement.CodeBadConfig, "person without psn_no")
+	}
 	old, existed, err := tx.Person(p.PsnNo)
 	if err != nil {
 		return err
+	}
+	certs := []string{p.CertNo, p.CardNo}
+	for _, c := range certs {
+		if c == "" {
+			continue
+		}
+		var owner string
+		ok, err := tx.get(key(prefixCert, c), &owner)
+		if err != nil {
+			return err
+		}
+		if ok && owner != p.PsnNo {
+			return settlement.Errorf(settlement.CodeBadConfig, "person "+p.PsnNo+": certificate already belongs to another person")
+		}
 	}
 	if existed {
 		for _, c := range []string{old.CertNo, old.CardNo} {
@@ -140,26 +158,14 @@ func (tx *Tx) PutPerson(p settlement.Person) error {
 				}
 			}
 		}
+	} else if err := tx.put(key(prefixBalance, p.PsnNo), p.AccountBalance); err != nil {
+		return err
 	}
-	for _, c := range []string{p.CertNo, p.CardNo} {
-		if c == "" {
-			continue
-		}
-		var other string
-		ok, err := tx.get(key(prefixCert, c), &other)
-		if err != nil {
-			return err
-		}
-		if ok && other != p.PsnNo {
-			return settlement.Errorf(settlement.CodeBadConfig, "person "+p.PsnNo+": certificate already belongs to another person")
-		}
-		if err := tx.put(key(prefixCert, c), p.PsnNo); err != nil {
-			return err
-		}
-	}
-	if !existed {
-		if err := tx.put(key(prefixBalance, p.PsnNo), p.AccountBalance); err != nil {
-			return err
+	for _, c := range certs {
+		if c != "" {
+			if err := tx.put(key(prefixCert, c), p.PsnNo); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.put(key(prefixPerson, p.PsnNo), p)

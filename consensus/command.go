@@ -1,0 +1,46 @@
+package consensus
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// commandType is the first byte of every log entry. New types are added at
+// the end; a type with ignoreUnknown set may be skipped by an older node
+// that does not know it, any other unknown type stops the node.
+type commandType byte
+
+const (
+	cmdRequest     commandType = 1 // a hospital request that writes
+	cmdPutPolicy   commandType = 2
+	cmdPutCatalog  commandType = 3
+	cmdPutHospital commandType = 4
+	cmdPutPerson   commandType = 5
+
+	ignoreUnknown commandType = 0x80
+)
+
+// requestCommand is a hospital request with the leader's clock reading.
+type requestCommand struct {
+	UnixMilli int64              `json:"t"`
+	Request   settlement.Request `json:"r"`
+}
+
+func encode(t commandType, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode command: %w", err)
+	}
+	return append([]byte{byte(t)}, b...), nil
+}
+
+// result is what the state machine returns for a command, through raft's
+// ApplyFuture.Response.
+type result struct {
+	outcome  settlement.Outcome
+	stamp    settlement.Stamp
+	replayed bool
+	err      *settlement.Error
+}

@@ -1,0 +1,212 @@
+package consensus
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/storage"
+)
+
+// fsm is the replicated state machine. raft calls ApplyBatch, Snapshot and
+// Restore from one goroutine; Persist runs concurrently with later applies,
+// which is safe because a snapshot is one badger read transaction.
+type fsm struct {
+	store *storage.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	applied uint64
+	advance chan struct{} // closed and replaced whenever applied moves
+}
+
+func newFSM(store *storage.Store, log *slog.Logger) (*fsm, error) {
+	idx, _, err := store.Applied()
+	if err != nil {
+		return nil, err
+	}
+	return &fsm{store: store, log: log, applied: idx, advance: make(chan struct{})}, nil
+}
+
+var _ raft.BatchingFSM = (*fsm)(nil)
+
+// Apply applies one entry.
+func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch applies committed entries in one badger transaction together
+// with the index of the last one. Entries at or below the stored applied
+// index were applied before a restart and are skipped. A storage failure
+// stops the node (panic): continuing would let this replica diverge.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	results := make([]any, len(logs))
+	var last *raft.Log
+	err := f.store.Update(func(tx *storage.Tx) error {
+		applied, _, err := tx.Applied()
+		if err != nil {
+			return err
+		}
+		for i, l := range logs {
+			if l.Index <= applied {
+				continue
+			}
+			last = l
+			if l.Type != raft.LogCommand {
+				continue
+			}
+			res, err := f.applyCommand(tx, l)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", l.Index, err)
+			}
+			results[i] = res
+		}
+		if last == nil {
+			return nil
+		}
+		return tx.SetApplied(last.Index, last.Term)
+	})
+	if err != nil {
+		f.log.Error("state machine cannot apply a committed batch; stopping the node", "err", err)
+		panic(fmt.Sprintf("consensus: apply failed: %v", err))
+	}
+	if last != nil {
+		f.setApplied(last.Index)
+	}
+	return results
+}
+
+func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
+	if len(l.Data) == 0 {
+		return result{}, fmt.Errorf("empty command")
+	}
+	t, body := commandType(l.Data[0]), l.Data[1:]
+	switch t {
+	case cmdRequest:
+		var c requestCommand
+		if err := json.Unmarshal(body, &c); err != nil {
+			return result{}, fmt.Errorf("decode request: %w", err)
+		}
+		return applyRequest(tx, c.Request, settlement.Stamp{UnixMilli: c.UnixMilli, Index: l.Index})
+	case cmdPutPolicy:
+		var p settlement.Policy
+		return putConfig(body, &p, func() error { return p.Validate() }, func() error { return tx.PutPolicy(p) })
+	case cmdPutCatalog:
+		var c settlement.Catalog
+		return putConfig(body, &c, func() error { return c.Validate() }, func() error { return tx.PutCatalog(c) })
+	case cmdPutHospital:
+		var h settlement.Hospital
+		return putConfig(body, &h, func() error { return nil }, func() error { return tx.PutHospital(h) })
+	case cmdPutPerson:
+		var p settlement.Person
+		return putConfig(body, &p, func() error { return nil }, func() error { return tx.PutPerson(p) })
+	}
+	if t&ignoreUnknown != 0 {
+		return result{}, nil
+	}
+	return result{}, fmt.Errorf("unknown command type %d", t)
+}
+
+// applyRequest is steps 1 to 4 of the state machine for a hospital request:
+// idempotency, then the business rules, then the writes.
+func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (result, error) {
+	seen, ok, err := tx.Idem(req.Hospital, req.MsgID)
+	if err != nil {
+		return result{}, err
+	}
+	if ok {
+		if seen.Digest != req.Digest || seen.Kind != req.Kind {
+			return result{err: settlement.Errorf(settlement.CodeMsgIDConflict, req.MsgID)}, nil
+		}
+		return result{outcome: seen.Outcome, stamp: seen.Stamp, replayed: true}, nil
+	}
+	out, changes, err := settlement.Process(tx, req, st)
+	if err != nil {
+		if e := settlement.AsError(err); e != nil {
+			// A refusal changes nothing and is not remembered: a retry is
+			// decided afresh, so fixing the cause and retrying works.
+			return result{err: e}, nil
+		}
+		return result{}, err
+	}
+	if err := tx.ApplyChanges(changes); err != nil {
+		return result{}, err
+	}
+	entry := storage.IdemEntry{Kind: req.Kind, Digest: req.Digest, Stamp: st, Outcome: out}
+	if err := tx.PutIdem(req.Hospital, req.MsgID, entry); err != nil {
+		return result{}, err
+	}
+	return result{outcome: out, stamp: st}, nil
+}
+
+// putConfig decodes, validates and stores a configuration command. Decoding
+// and validation are deterministic, so every replica refuses the same ones.
+func putConfig(body []byte, v any, validate func() error, put func() error) (result, error) {
+	if err := json.Unmarshal(body, v); err != nil {
+		return result{}, fmt.Errorf("decode configuration: %w", err)
+	}
+	if err := validate(); err != nil {
+		return result{err: settlement.AsError(err)}, nil
+	}
+	if err := put(); err != nil {
+		if e := settlement.AsError(err); e != nil {
+			return result{err: e}, nil
+		}
+		return result{}, err
+	}
+	return result{}, nil
+}
+
+func (f *fsm) setApplied(idx uint64) {
+	f.mu.Lock()
+	f.applied = idx
+	close(f.advance)
+	f.advance = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// appliedIndex returns the last applied index and a channel closed when it
+// next moves.
+func (f *fsm) appliedIndex() (uint64, <-chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.applied, f.advance
+}
+
+// Snapshot captures the state at this point of the log. It only opens a
+// read transaction; Persist does the copying.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	snap, err := f.store.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return &fsmSnapshot{snap: snap}, nil
+}
+
+// Restore replaces the state with a snapshot sent by the leader (or found
+// on disk at start). The new state is written and verified before it is
+// swapped in.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	idx, _, err := f.store.Restore(rc)
+	if err != nil {
+		return err
+	}
+	f.setApplied(idx)
+	return nil
+}
+
+type fsmSnapshot struct{ snap *storage.Snapshot }
+
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := s.snap.WriteTo(sink); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s *fsmSnapshot) Release() { s.snap.Release() }

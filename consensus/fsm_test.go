@@ -1,0 +1,298 @@
+package consensus
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/storage"
+)
+
+// flow registers a visit, uploads Example 3's fees and settles them.
+func flow(t *testing.T, n *testNode) (mdtrtID string, rec settlement.Record) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := n.Submit(ctx, register("M1"))
+	must(t, err)
+	mdtrtID = a.Outcome.Visit.MdtrtID
+	_, err = n.Submit(ctx, example3Fees("M2", mdtrtID))
+	must(t, err)
+	a, err = n.Submit(ctx, settle("M3", mdtrtID))
+	must(t, err)
+	return mdtrtID, *a.Outcome.Record
+}
+
+func wantCode(t *testing.T, err error, code settlement.Code) *settlement.Error {
+	t.Helper()
+	e := settlement.AsError(err)
+	if e == nil || e.Code != code {
+		t.Fatalf("error = %v, want %s", err, code)
+	}
+	return e
+}
+
+func TestSettlementFlowIsExample3(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	_, rec := flow(t, n)
+	a := rec.Amounts
+	if a.Hifp != yuan("11165") || a.PsnPart != yuan("6835") || a.AcctPay != yuan("6835") || a.PsnCash != 0 || a.Balc != yuan("3165") {
+		t.Errorf("settlement %+v is not Example 3", a)
+	}
+	if rec.PolicyRef != "450100/310@2024.1" || rec.CatalogRef != "450200@2024.1" || rec.Filing != settlement.FilingTempOther {
+		t.Errorf("record references %s %s %s", rec.PolicyRef, rec.CatalogRef, rec.Filing)
+	}
+}
+
+func TestIdempotentReplay(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	mdtrtID, rec := flow(t, n)
+	again, err := n.Submit(context.Background(), settle("M3", mdtrtID))
+	must(t, err)
+	if !again.Replayed {
+		t.Error("the retry was not marked as a replay")
+	}
+	if !reflect.DeepEqual(*again.Outcome.Record, rec) {
+		t.Errorf("replayed answer differs:\n got %+v\nwant %+v", *again.Outcome.Record, rec)
+	}
+	// The replay left the state alone: the account was charged once.
+	n.store.View(func(tx *storage.Tx) error {
+		if b, _ := tx.Balance("PSN001"); b != yuan("3165") {
+			t.Errorf("balance after replay = %s, want 3165.00", b)
+		}
+		return nil
+	})
+}
+
+func TestSameMsgIDDifferentBody(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	mdtrtID, _ := flow(t, n)
+	other := settle("M3", mdtrtID)
+	other.Digest = "something else"
+	_, err := n.Submit(context.Background(), other)
+	wantCode(t, err, settlement.CodeMsgIDConflict)
+}
+
+func TestSecondSettlementNamesTheFirst(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	mdtrtID, rec := flow(t, n)
+	_, err := n.Submit(context.Background(), settle("M4-new-msgid", mdtrtID))
+	e := wantCode(t, err, settlement.CodeAlreadySettled)
+	if want := rec.SetlID; !contains(e.ZH, want) || !contains(e.EN, want) {
+		t.Errorf("refusal %q does not name setl_id %s", e.Error(), want)
+	}
+}
+
+func TestCancelMirrorsAndRestores(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	mdtrtID, rec := flow(t, n)
+	a, err := n.Submit(ctx, cancel("C1", rec.SetlID, mdtrtID))
+	must(t, err)
+	m := a.Outcome.Record
+	if m.Cancels != rec.SetlID || m.SetlID == rec.SetlID {
+		t.Fatalf("mirror %s cancels %q", m.SetlID, m.Cancels)
+	}
+	if m.Amounts.Medfee != -rec.Amounts.Medfee || m.Amounts.Hifp != -rec.Amounts.Hifp || m.Amounts.AcctPay != -rec.Amounts.AcctPay ||
+		m.Amounts.ActPayDedc != -rec.Amounts.ActPayDedc || m.Deltas != rec.Deltas.Neg() {
+		t.Errorf("mirror is not the negation:\n%+v\n%+v", m.Amounts, rec.Amounts)
+	}
+	if m.Amounts.Balc != yuan("10000") {
+		t.Errorf("balance on the cancellation = %s, want 10000.00", m.Amounts.Balc)
+	}
+	n.store.View(func(tx *storage.Tx) error {
+		acc, _ := tx.Accumulators("PSN001", "310", rec.Year)
+		if acc != (settlement.Accumulators{}) {
+			t.Errorf("accumulators after cancel = %+v, want zero", acc)
+		}
+		if b, _ := tx.Balance("PSN001"); b != yuan("10000") {
+			t.Errorf("balance after cancel = %s", b)
+		}
+		orig, _, _ := tx.Record(rec.SetlID)
+		if orig.CancelledBy != m.SetlID {
+			t.Errorf("original not marked cancelled: %q", orig.CancelledBy)
+		}
+		return nil
+	})
+	// Cancelling again with a new msgid is refused and names the cancellation.
+	_, err = n.Submit(ctx, cancel("C2", rec.SetlID, mdtrtID))
+	e := wantCode(t, err, settlement.CodeAlreadyCancelled)
+	if !contains(e.EN, m.SetlID) {
+		t.Errorf("refusal %q does not name the cancellation %s", e.EN, m.SetlID)
+	}
+	// The batch is open again: settling anew starts from the restored figures.
+	again, err := n.Submit(ctx, settle("M5", mdtrtID))
+	must(t, err)
+	if again.Outcome.Record.Amounts != rec.Amounts {
+		t.Errorf("resettlement differs from the first: %+v", again.Outcome.Record.Amounts)
+	}
+}
+
+func TestRefusalWritesNothing(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  settlement.Request
+		code settlement.Code
+	}{
+		{"unknown hospital", func() settlement.Request { r := register("X1"); r.Hospital = "H99999999999"; return r }(), settlement.CodeUnknownHospital},
+		{"unknown person", func() settlement.Request { r := register("X2"); r.Register.PsnNo = "NOBODY"; return r }(), settlement.CodeUnknownPerson},
+		{"unknown visit", example3Fees("X3", "M450200nothere"), settlement.CodeVisitNotFound},
+		{"settle without fees", settle("X4", "M450200nothere"), settlement.CodeVisitNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dump(t, n.store)
+			_, err := n.Submit(ctx, tt.req)
+			wantCode(t, err, tt.code)
+			if after := dump(t, n.store); !reflect.DeepEqual(before, after) {
+				t.Errorf("a refusal changed the state")
+			}
+		})
+	}
+}
+
+func TestMedfeeMustBalance(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	a, err := n.Submit(ctx, register("M1"))
+	must(t, err)
+	id := a.Outcome.Visit.MdtrtID
+	_, err = n.Submit(ctx, example3Fees("M2", id))
+	must(t, err)
+	r := settle("M3", id)
+	r.Settle.Medfee = yuan("17999.99")
+	_, err = n.Submit(ctx, r)
+	wantCode(t, err, settlement.CodeAmountsMismatch)
+	// After the refusal, the same msgid with the corrected body settles.
+	_, err = n.Submit(ctx, settle("M3-fixed", id))
+	must(t, err)
+}
+
+// TestReplayedEntriesAreSkipped feeds the state machine an entry at or below
+// the applied index, as raft does after a restart, and checks that it
+// changes nothing.
+func TestReplayedEntriesAreSkipped(t *testing.T) {
+	store, err := storage.Open(t.TempDir(), storage.Options{})
+	must(t, err)
+	defer store.Close()
+	f, err := newFSM(store, nil)
+	must(t, err)
+	entry := func(index uint64, name string) *raft.Log {
+		data, _ := encode(cmdPutPerson, settlement.Person{PsnNo: "P", CertNo: "1", Name: name})
+		return &raft.Log{Index: index, Term: 1, Type: raft.LogCommand, Data: data}
+	}
+	f.ApplyBatch([]*raft.Log{entry(10, "first")})
+	f.ApplyBatch([]*raft.Log{entry(9, "older"), entry(10, "replayed")})
+	store.View(func(tx *storage.Tx) error {
+		p, _, _ := tx.Person("P")
+		if p.Name != "first" {
+			t.Errorf("a replayed entry was applied again: name %q", p.Name)
+		}
+		idx, _, _ := tx.Applied()
+		if idx != 10 {
+			t.Errorf("applied index = %d, want 10", idx)
+		}
+		return nil
+	})
+	f.ApplyBatch([]*raft.Log{entry(10, "replayed"), entry(11, "next")})
+	store.View(func(tx *storage.Tx) error {
+		if p, _, _ := tx.Person("P"); p.Name != "next" {
+			t.Errorf("the entry after the replayed one was not applied: %q", p.Name)
+		}
+		return nil
+	})
+}
+
+// TestRestartKeepsEverything closes a node after a settlement and starts it
+// again on the same directories: raft replays its log into a state machine
+// that has applied it already.
+func TestRestartKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	seed(t, n)
+	mdtrtID, rec := flow(t, n)
+	applied := n.Status().AppliedIndex
+	n.stop()
+
+	n = startNode(t, dir)
+	ctx := context.Background()
+	again, err := n.Submit(ctx, settle("M3", mdtrtID))
+	must(t, err)
+	if !again.Replayed || !reflect.DeepEqual(*again.Outcome.Record, rec) {
+		t.Errorf("after restart the msgid's answer changed: replayed=%v", again.Replayed)
+	}
+	n.store.View(func(tx *storage.Tx) error {
+		acc, _ := tx.Accumulators("PSN001", "310", rec.Year)
+		if acc != rec.Deltas {
+			t.Errorf("accumulators after restart = %+v, want %+v", acc, rec.Deltas)
+		}
+		if b, _ := tx.Balance("PSN001"); b != yuan("3165") {
+			t.Errorf("balance after restart = %s", b)
+		}
+		return nil
+	})
+	if s := n.Status(); s.AppliedIndex <= applied {
+		t.Errorf("applied index %d did not move past %d", s.AppliedIndex, applied)
+	}
+	_, err = n.Submit(ctx, settle("M9", mdtrtID))
+	wantCode(t, err, settlement.CodeAlreadySettled)
+}
+
+func TestLinearizableRead(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	r := request(settlement.KindPersonInfo, "R1")
+	r.Person = &settlement.PersonQuery{CertType: "02", CertNo: "450101198001011234"}
+	a, err := n.Read(context.Background(), r)
+	must(t, err)
+	if a.Outcome.Person == nil || a.Outcome.Person.Person.PsnNo != "PSN001" || a.Outcome.Person.Balance != yuan("10000") {
+		t.Errorf("1101 answer %+v", a.Outcome.Person)
+	}
+}
+
+// dump returns every key and value of the state except the applied index,
+// which moves with every entry, read from a snapshot stream.
+func dump(t *testing.T, s *storage.Store) map[string]string {
+	t.Helper()
+	snap, err := s.Snapshot()
+	must(t, err)
+	var buf bytes.Buffer
+	_, err = snap.WriteTo(&buf)
+	snap.Release()
+	must(t, err)
+	r := bytes.NewReader(buf.Bytes()[8+16:]) // magic, index and term
+	out := map[string]string{}
+	for {
+		kl, err := binary.ReadUvarint(r)
+		must(t, err)
+		if kl == 0 {
+			return out
+		}
+		k := make([]byte, kl)
+		io.ReadFull(r, k)
+		vl, err := binary.ReadUvarint(r)
+		must(t, err)
+		v := make([]byte, vl)
+		io.ReadFull(r, v)
+		if string(k) != "m/applied" {
+			out[string(k)] = string(v)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return sub != "" && strings.Contains(s, sub) }

@@ -1,0 +1,500 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	wal "github.com/hashicorp/raft-wal"
+
+	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/storage"
+)
+
+// Config configures a node. Zero values take the documented defaults.
+type Config struct {
+	// NodeID identifies the node in the cluster; it must stay the same
+	// across restarts and never be reused for a wiped node. Required.
+	NodeID string
+	// Dir holds the Raft log (wal/) and snapshots (snapshots/). Required.
+	Dir string
+	// BindAddr is the Raft transport's listen address, e.g. 127.0.0.1:7000.
+	// Required.
+	BindAddr string
+	// Advertise is the address other nodes reach this one at. Default BindAddr.
+	Advertise string
+	// Bootstrap forms a new single-node cluster when the node has no Raft
+	// state yet. Ignored once state exists.
+	Bootstrap bool
+	// ApplyTimeout bounds how long a command may wait to enter the log.
+	// Default 5s.
+	ApplyTimeout time.Duration
+	// SnapshotThreshold is how many entries trigger a snapshot. Default 8192.
+	SnapshotThreshold uint64
+	// SnapshotInterval is how often the threshold is checked. Default 60s.
+	SnapshotInterval time.Duration
+	// TrailingLogs is how many entries are kept after a snapshot. Default 10240.
+	TrailingLogs uint64
+	// MaxCommandBytes bounds one log entry. Default 4 MiB.
+	MaxCommandBytes int
+	// Logger receives the node's logs. Default: discarded.
+	Logger *slog.Logger
+
+	// transport replaces the TCP transport (in-process tests).
+	transport raft.Transport
+	// fastTimeouts shortens raft's timeouts (in-process tests).
+	fastTimeouts bool
+}
+
+func (c *Config) setDefaults() error {
+	if c.NodeID == "" || c.Dir == "" || (c.BindAddr == "" && c.transport == nil) {
+		return errors.New("consensus: NodeID, Dir and BindAddr are required")
+	}
+	if c.Advertise == "" {
+		c.Advertise = c.BindAddr
+	}
+	if c.ApplyTimeout == 0 {
+		c.ApplyTimeout = 5 * time.Second
+	}
+	if c.SnapshotThreshold == 0 {
+		c.SnapshotThreshold = 8192
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 60 * time.Second
+	}
+	if c.TrailingLogs == 0 {
+		c.TrailingLogs = 10240
+	}
+	if c.MaxCommandBytes == 0 {
+		c.MaxCommandBytes = 4 << 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Node is one member of the provgate Raft cluster.
+type Node struct {
+	cfg   Config
+	raft  *raft.Raft
+	fsm   *fsm
+	store *storage.Store
+	wal   *wal.WAL
+	trans raft.Transport
+
+	// readyForReads is set once this node, as leader, has applied
+	// everything committed before its term (a barrier), so the commit index
+	// it reads is its own term's.
+	readyForReads atomic.Bool
+	notify        chan bool
+	stop          chan struct{}
+	wg            sync.WaitGroup
+	closeOnce     sync.Once
+}
+
+// Open starts a node on an opened store.
+func Open(cfg Config, store *storage.Store) (*Node, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, store: store, notify: make(chan bool, 8), stop: make(chan struct{})}
+	var err error
+	if n.fsm, err = newFSM(store, cfg.Logger); err != nil {
+		return nil, err
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: slogWriter{cfg.Logger}, DisableTime: true})
+
+	walDir := filepath.Join(cfg.Dir, "wal")
+	if err := os.MkdirAll(walDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create log directory: %w", err)
+	}
+	if n.wal, err = wal.Open(walDir, wal.WithLogger(hlog.Named("wal"))); err != nil {
+		return nil, fmt.Errorf("open raft log: %w", err)
+	}
+	logs, err := raft.NewLogCache(512, n.wal)
+	if err != nil {
+		n.wal.Close()
+		return nil, err
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog.Named("snapshots"))
+	if err != nil {
+		n.wal.Close()
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	if err := n.catchUpFromSnapshot(snaps); err != nil {
+		n.wal.Close()
+		return nil, err
+	}
+
+	n.trans = cfg.transport
+	if n.trans == nil {
+		adv, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
+		if err != nil {
+			n.wal.Close()
+			return nil, fmt.Errorf("advertise address %q: %w", cfg.Advertise, err)
+		}
+		tcp, err := raft.NewTCPTransportWithLogger(cfg.BindAddr, adv, 3, 10*time.Second, hlog.Named("transport"))
+		if err != nil {
+			n.wal.Close()
+			return nil, fmt.Errorf("listen for raft on %s: %w", cfg.BindAddr, err)
+		}
+		n.trans = tcp
+	}
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.Logger = hlog
+	rc.SnapshotThreshold = cfg.SnapshotThreshold
+	rc.SnapshotInterval = cfg.SnapshotInterval
+	rc.TrailingLogs = cfg.TrailingLogs
+	rc.ShutdownOnRemove = false
+	rc.NotifyCh = n.notify
+	// The state is on disk and knows its applied index; catchUpFromSnapshot
+	// above restored a snapshot only if the state was behind it.
+	rc.NoSnapshotRestoreOnStart = true
+	if cfg.fastTimeouts {
+		rc.HeartbeatTimeout = 50 * time.Millisecond
+		rc.ElectionTimeout = 50 * time.Millisecond
+		rc.LeaderLeaseTimeout = 50 * time.Millisecond
+		rc.CommitTimeout = 5 * time.Millisecond
+	}
+
+	if cfg.Bootstrap {
+		has, err := raft.HasExistingState(logs, n.wal, snaps)
+		if err != nil {
+			n.closeTransport()
+			n.wal.Close()
+			return nil, err
+		}
+		if !has {
+			boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: n.trans.LocalAddr()}}}
+			if err := raft.BootstrapCluster(rc, logs, n.wal, snaps, n.trans, boot); err != nil {
+				n.closeTransport()
+				n.wal.Close()
+				return nil, fmt.Errorf("bootstrap: %w", err)
+			}
+		}
+	}
+	if n.raft, err = raft.NewRaft(rc, n.fsm, logs, n.wal, snaps, n.trans); err != nil {
+		n.closeTransport()
+		n.wal.Close()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	n.wg.Add(1)
+	go n.watchLeadership()
+	return n, nil
+}
+
+// catchUpFromSnapshot restores the newest snapshot if the state on disk is
+// behind it (a new or wiped state directory). Raft will only replay the log
+// after the snapshot, so a state that is behind would otherwise miss entries.
+func (n *Node) catchUpFromSnapshot(snaps *raft.FileSnapshotStore) error {
+	list, err := snaps.List()
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	applied, _ := n.fsm.appliedIndex()
+	if applied >= list[0].Index {
+		return nil
+	}
+	_, rc, err := snaps.Open(list[0].ID)
+	if err != nil {
+		return fmt.Errorf("open snapshot %s: %w", list[0].ID, err)
+	}
+	n.cfg.Logger.Warn("state is behind the newest snapshot; restoring it",
+		"applied", applied, "snapshot", list[0].Index)
+	return n.fsm.Restore(rc)
+}
+
+// watchLeadership runs a barrier when this node becomes leader, so that
+// linearizable reads see everything committed in earlier terms.
+func (n *Node) watchLeadership() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case leader := <-n.notify:
+			n.readyForReads.Store(false)
+			if !leader {
+				continue
+			}
+			if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
+				n.cfg.Logger.Warn("barrier after election failed", "err", err)
+				continue
+			}
+			if n.raft.State() == raft.Leader {
+				n.readyForReads.Store(true)
+			}
+		}
+	}
+}
+
+// Answer is the outcome of a request with the stamp it was decided under.
+// Replayed is true when the answer was already stored for this msgid.
+type Answer struct {
+	Outcome  settlement.Outcome
+	Stamp    settlement.Stamp
+	Replayed bool
+}
+
+// Submit puts a hospital request that writes through the Raft log and
+// returns its answer. A refusal is a *settlement.Error; ErrNotLeader,
+// ErrNoLeader and ErrShutdown mean nothing was applied; ErrOutcomeUnknown
+// means retry with the same msgid.
+func (n *Node) Submit(ctx context.Context, req settlement.Request) (Answer, error) {
+	// Refuse requests from unknown or disabled hospitals before they reach
+	// the log. The state machine checks again, authoritatively.
+	var refusal error
+	if err := n.store.View(func(tx *storage.Tx) error {
+		h, ok, err := tx.Hospital(req.Hospital)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			refusal = settlement.Errorf(settlement.CodeUnknownHospital, req.Hospital)
+		case h.Disabled:
+			refusal = settlement.Errorf(settlement.CodeHospitalDisabled, req.Hospital)
+		}
+		return nil
+	}); err != nil {
+		return Answer{}, err
+	}
+	if refusal != nil {
+		return Answer{}, refusal
+	}
+	res, err := n.apply(ctx, cmdRequest, requestCommand{UnixMilli: time.Now().UnixMilli(), Request: req})
+	if err != nil {
+		return Answer{}, err
+	}
+	if res.err != nil {
+		return Answer{}, res.err
+	}
+	return Answer{Outcome: res.outcome, Stamp: res.stamp, Replayed: res.replayed}, nil
+}
+
+// apply sends one command through the log and waits for the state machine.
+func (n *Node) apply(ctx context.Context, t commandType, v any) (result, error) {
+	data, err := encode(t, v)
+	if err != nil {
+		return result{}, err
+	}
+	if len(data) > n.cfg.MaxCommandBytes {
+		return result{}, ErrTooLarge
+	}
+	switch n.raft.State() {
+	case raft.Leader:
+	case raft.Shutdown:
+		return result{}, ErrShutdown
+	default:
+		if addr, _ := n.raft.LeaderWithID(); addr == "" {
+			return result{}, ErrNoLeader
+		}
+		return result{}, ErrNotLeader
+	}
+	f := n.raft.Apply(data, n.cfg.ApplyTimeout)
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case <-ctx.Done():
+		// The entry may still commit; only a retry can tell.
+		return result{}, ErrOutcomeUnknown
+	case err := <-done:
+		if err != nil {
+			return result{}, translate(err)
+		}
+	}
+	res, _ := f.Response().(result)
+	return res, nil
+}
+
+// translate maps raft's errors to ours, keeping apart the ones after which
+// the command certainly was not applied from the ones after which nobody
+// knows.
+func translate(err error) error {
+	switch {
+	case errors.Is(err, raft.ErrNotLeader):
+		return ErrNotLeader
+	case errors.Is(err, raft.ErrEnqueueTimeout):
+		return ErrNoLeader
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return ErrOutcomeUnknown
+	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return ErrOutcomeUnknown
+	}
+	return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
+}
+
+// Read answers a request that only reads (1101 and the like), linearizably:
+// it confirms leadership with a quorum, waits until the state machine has
+// applied everything committed when the read began, then decides the
+// request on the local state.
+func (n *Node) Read(ctx context.Context, req settlement.Request) (Answer, error) {
+	if err := n.linearize(ctx); err != nil {
+		return Answer{}, err
+	}
+	st := settlement.Stamp{UnixMilli: time.Now().UnixMilli()}
+	var out settlement.Outcome
+	err := n.store.View(func(tx *storage.Tx) error {
+		var err error
+		out, _, err = settlement.Process(tx, req, st)
+		return err
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	return Answer{Outcome: out, Stamp: st}, nil
+}
+
+// View runs fn on a linearizable view of the state.
+func (n *Node) View(ctx context.Context, fn func(*storage.Tx) error) error {
+	if err := n.linearize(ctx); err != nil {
+		return err
+	}
+	return n.store.View(fn)
+}
+
+func (n *Node) linearize(ctx context.Context) error {
+	if n.raft.State() != raft.Leader {
+		if addr, _ := n.raft.LeaderWithID(); addr == "" {
+			return ErrNoLeader
+		}
+		return ErrNotLeader
+	}
+	if !n.readyForReads.Load() {
+		return ErrNoLeader
+	}
+	readIndex := n.raft.CommitIndex()
+	if err := n.raft.VerifyLeader().Error(); err != nil {
+		return translate(err)
+	}
+	for {
+		applied, moved := n.fsm.appliedIndex()
+		if applied >= readIndex {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ErrNoLeader
+		}
+	}
+}
+
+// PutPolicy validates a policy version and replicates it.
+func (n *Node) PutPolicy(ctx context.Context, p settlement.Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return n.putConfig(ctx, cmdPutPolicy, p)
+}
+
+// PutCatalog validates a catalog version and replicates it.
+func (n *Node) PutCatalog(ctx context.Context, c settlement.Catalog) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return n.putConfig(ctx, cmdPutCatalog, c)
+}
+
+// PutHospital registers or updates a hospital.
+func (n *Node) PutHospital(ctx context.Context, h settlement.Hospital) error {
+	return n.putConfig(ctx, cmdPutHospital, h)
+}
+
+// PutPerson registers or updates an insured person.
+func (n *Node) PutPerson(ctx context.Context, p settlement.Person) error {
+	return n.putConfig(ctx, cmdPutPerson, p)
+}
+
+func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {
+	res, err := n.apply(ctx, t, v)
+	if err != nil {
+		return err
+	}
+	if res.err != nil {
+		return res.err
+	}
+	return nil
+}
+
+// WaitLeader waits until this node is the leader and ready for reads.
+func (n *Node) WaitLeader(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !n.IsLeader() || !n.readyForReads.Load() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no leadership: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// IsLeader reports whether this node is the leader.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Status is a node's view of the cluster, for health endpoints.
+type Status struct {
+	NodeID       string `json:"node_id"`
+	State        string `json:"state"`
+	Leader       string `json:"leader"`
+	LeaderAddr   string `json:"leader_addr"`
+	Term         uint64 `json:"term"`
+	CommitIndex  uint64 `json:"commit_index"`
+	AppliedIndex uint64 `json:"applied_index"`
+}
+
+// Status returns the node's view of the cluster.
+func (n *Node) Status() Status {
+	addr, id := n.raft.LeaderWithID()
+	applied, _ := n.fsm.appliedIndex()
+	stats := n.raft.Stats()
+	var term uint64
+	fmt.Sscan(stats["term"], &term)
+	return Status{NodeID: n.cfg.NodeID, State: n.raft.State().String(), Leader: string(id),
+		LeaderAddr: string(addr), Term: term, CommitIndex: n.raft.CommitIndex(), AppliedIndex: applied}
+}
+
+// Close stops the node: Raft first, then its log store. The caller closes
+// the storage afterwards.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		close(n.stop)
+		err = n.raft.Shutdown().Error()
+		n.wg.Wait()
+		n.closeTransport()
+		if cerr := n.wal.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}
+
+func (n *Node) closeTransport() {
+	if c, ok := n.trans.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// slogWriter passes raft's log lines to the node's logger.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
