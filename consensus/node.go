@@ -242,19 +242,11 @@ func (n *Node) watchLeadership() {
 	}
 }
 
-// Answer is the outcome of a request with the stamp it was decided under.
-// Replayed is true when the answer was already stored for this msgid.
-type Answer struct {
-	Outcome  settlement.Outcome
-	Stamp    settlement.Stamp
-	Replayed bool
-}
-
 // Submit puts a hospital request that writes through the Raft log and
 // returns its answer. A refusal is a *settlement.Error; ErrNotLeader,
 // ErrNoLeader and ErrShutdown mean nothing was applied; ErrOutcomeUnknown
 // means retry with the same msgid.
-func (n *Node) Submit(ctx context.Context, req settlement.Request) (Answer, error) {
+func (n *Node) Submit(ctx context.Context, req settlement.Request) (settlement.Answer, error) {
 	// Refuse requests from unknown or disabled hospitals before they reach
 	// the log. The state machine checks again, authoritatively.
 	var refusal error
@@ -270,19 +262,19 @@ func (n *Node) Submit(ctx context.Context, req settlement.Request) (Answer, erro
 		}
 		return nil
 	}); err != nil {
-		return Answer{}, err
+		return settlement.Answer{}, err
 	}
 	if refusal != nil {
-		return Answer{}, refusal
+		return settlement.Answer{}, refusal
 	}
 	res, err := n.apply(ctx, cmdRequest, requestCommand{UnixMilli: time.Now().UnixMilli(), Request: req})
 	if err != nil {
-		return Answer{}, err
+		return settlement.Answer{}, err
 	}
 	if res.err != nil {
-		return Answer{}, res.err
+		return settlement.Answer{}, res.err
 	}
-	return Answer{Outcome: res.outcome, Stamp: res.stamp, Replayed: res.replayed}, nil
+	return settlement.Answer{Outcome: res.outcome, Stamp: res.stamp, Replayed: res.replayed}, nil
 }
 
 // apply sends one command through the log and waits for the state machine.
@@ -341,9 +333,9 @@ func translate(err error) error {
 // it confirms leadership with a quorum, waits until the state machine has
 // applied everything committed when the read began, then decides the
 // request on the local state.
-func (n *Node) Read(ctx context.Context, req settlement.Request) (Answer, error) {
+func (n *Node) Read(ctx context.Context, req settlement.Request) (settlement.Answer, error) {
 	if err := n.linearize(ctx); err != nil {
-		return Answer{}, err
+		return settlement.Answer{}, err
 	}
 	st := settlement.Stamp{UnixMilli: time.Now().UnixMilli()}
 	var out settlement.Outcome
@@ -353,9 +345,9 @@ func (n *Node) Read(ctx context.Context, req settlement.Request) (Answer, error)
 		return err
 	})
 	if err != nil {
-		return Answer{}, err
+		return settlement.Answer{}, err
 	}
-	return Answer{Outcome: out, Stamp: st}, nil
+	return settlement.Answer{Outcome: out, Stamp: st}, nil
 }
 
 // View runs fn on a linearizable view of the state.

@@ -3,6 +3,8 @@ package settlement
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // CalcInput is everything one settlement calculation depends on. The
@@ -104,6 +106,10 @@ func Calculate(in CalcInput) (Calculation, error) {
 	}
 	if in.Outpatient {
 		c.Deltas.OutpHifp = a.Hifp
+	}
+	// The readable trace travels with the pooled fund's row (setl_proc_info).
+	if len(c.Details) > 0 {
+		c.Details[0].Process = truncate(c.Details[0].Process+"; "+strings.Join(c.Trace, "; "), 4000)
 	}
 	if err := c.check(in); err != nil {
 		return Calculation{}, err
@@ -275,4 +281,15 @@ func (c Calculation) check(in CalcInput) error {
 		return fail("negative amount in a positive record")
 	}
 	return nil
+}
+
+// truncate cuts s to at most n bytes on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -125,14 +125,31 @@ type Error struct {
 	EN   string `json:"en"`
 }
 
-// Errorf builds the Error for code with the reason's arguments.
+// Text is a detail given in both languages, for reasons whose detail is
+// words rather than a value.
+type Text struct{ ZH, EN string }
+
+// Bi returns a two-language detail for Errorf.
+func Bi(zh, en string) Text { return Text{zh, en} }
+
+// Errorf builds the Error for code with the reason's arguments. A Text
+// argument contributes its Chinese to the Chinese reason and its English to
+// the English one.
 func Errorf(code Code, args ...any) *Error {
 	info, ok := catalogue[code]
 	if !ok {
 		info = catalogue[CodeInternal]
 		code = CodeInternal
 	}
-	return &Error{Code: code, ZH: fmt.Sprintf(info.zh, args...), EN: fmt.Sprintf(info.en, args...)}
+	zh := make([]any, len(args))
+	en := make([]any, len(args))
+	for i, a := range args {
+		zh[i], en[i] = a, a
+		if t, ok := a.(Text); ok {
+			zh[i], en[i] = t.ZH, t.EN
+		}
+	}
+	return &Error{Code: code, ZH: fmt.Sprintf(info.zh, zh...), EN: fmt.Sprintf(info.en, en...)}
 }
 
 // Error renders the message the national interface puts in err_msg: the code

@@ -70,8 +70,9 @@ func Process(v View, req Request, st Stamp) (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, Errorf(CodeHospitalDisabled, req.Hospital)
 	}
 	if req.TreatAdmdvs != h.Admdvs {
-		return Outcome{}, Changes{}, Errorf(CodeBadField, "mdtrtarea_admvs",
-			req.TreatAdmdvs+" ≠ "+h.Admdvs+" (the institution's region)")
+		return Outcome{}, Changes{}, Errorf(CodeBadField, "mdtrtarea_admvs", Bi(
+			req.TreatAdmdvs+"，但该机构登记的医保区划为 "+h.Admdvs,
+			req.TreatAdmdvs+", but the institution is registered in "+h.Admdvs))
 	}
 	p := processor{v: v, req: req, st: st, hosp: h}
 	switch req.Kind {
@@ -102,8 +103,9 @@ func (p processor) personInfo() (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, Errorf(CodeMissingField, "input.data")
 	}
 	if q.CertType == "01" {
-		return Outcome{}, Changes{}, Errorf(CodeBadField, "mdtrt_cert_type",
-			"01 (e-voucher token) needs the national e-voucher service; send 02 with the ID number or 03 with the card number")
+		return Outcome{}, Changes{}, Errorf(CodeBadField, "mdtrt_cert_type", Bi(
+			"01（医保电子凭证）需经国家电子凭证服务解码，请改用 02 身份证号或 03 社保卡号",
+			"01 (e-voucher token) needs the national e-voucher service; send 02 with the ID number or 03 with the card number"))
 	}
 	person, ok, err := p.v.PersonByCert(q.CertNo)
 	if err != nil {
@@ -133,8 +135,9 @@ func (p processor) insured(psnNo, insutype string) (Person, Insurance, error) {
 		return Person{}, Insurance{}, Errorf(CodeNotInsured, psnNo, insutype)
 	}
 	if p.req.InsuredAdmdvs != "" && p.req.InsuredAdmdvs != ins.InsuredAdmdvs {
-		return Person{}, Insurance{}, Errorf(CodeBadField, "insuplc_admdvs",
-			p.req.InsuredAdmdvs+" ≠ "+ins.InsuredAdmdvs+" (the person's insured place, from 1101)")
+		return Person{}, Insurance{}, Errorf(CodeBadField, "insuplc_admdvs", Bi(
+			p.req.InsuredAdmdvs+"，但该人员参保地为 "+ins.InsuredAdmdvs+"（以1101返回为准）",
+			p.req.InsuredAdmdvs+", but the person is insured in "+ins.InsuredAdmdvs+" (take it from 1101)"))
 	}
 	return person, ins, nil
 }
@@ -184,8 +187,8 @@ func (p processor) uploadFees() (Outcome, Changes, error) {
 	first := f.Lines[0]
 	for _, l := range f.Lines[1:] {
 		if l.MdtrtID != first.MdtrtID || l.PsnNo != first.PsnNo {
-			return Outcome{}, Changes{}, Errorf(CodeBadField, "feedetail.mdtrt_id",
-				"all lines of one upload must belong to one visit and person")
+			return Outcome{}, Changes{}, Errorf(CodeBadField, "feedetail.mdtrt_id", Bi(
+				"一次上传的明细须属于同一就诊和同一人员", "all lines of one upload must belong to one visit and person"))
 		}
 	}
 	visit, err := p.visit(first.MdtrtID, first.PsnNo)
@@ -241,7 +244,8 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, err
 	}
 	if s.Insutype != visit.Insutype {
-		return Outcome{}, Changes{}, Errorf(CodeBadField, "insutype", s.Insutype+" ≠ "+visit.Insutype+" (registered with the visit)")
+		return Outcome{}, Changes{}, Errorf(CodeBadField, "insutype", Bi(
+			s.Insutype+"，但挂号时险种为 "+visit.Insutype, s.Insutype+", but the visit was registered with "+visit.Insutype))
 	}
 	if !strings.HasPrefix(s.MedType, "1") {
 		return Outcome{}, Changes{}, Errorf(CodeWrongMedType, s.MedType)
@@ -293,7 +297,9 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, err
 	}
 	rec := Record{
-		MdtrtID: visit.MdtrtID, ChrgBchno: b.ChrgBchno, PsnNo: person.PsnNo, Insutype: ins.Insutype,
+		MdtrtID: visit.MdtrtID, ChrgBchno: b.ChrgBchno, PsnNo: person.PsnNo, PsnName: person.Name,
+		PsnCertType: person.CertType, CertNo: person.CertNo, Gender: person.Gender, Nation: person.Nation,
+		Birthdate: person.Birthdate, CvlservFlag: ins.CvlservFlag, MdtrtCertType: s.CertType, Insutype: ins.Insutype,
 		PsnType: ins.PsnType, MedType: s.MedType, Hospital: p.hosp.Code, TreatAdmdvs: p.hosp.Admdvs,
 		InsuredAdmdvs: ins.InsuredAdmdvs, MsgID: p.req.MsgID, SetlTime: p.st.DateTime(), Year: year,
 		PolicyRef: policy.Ref(), CatalogRef: b.CatalogRef, Filing: filing,
@@ -381,7 +387,7 @@ func (p processor) cancel() (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, Errorf(CodeWrongPerson, c.PsnNo, c.MdtrtID)
 	}
 	if orig.Cancels != "" {
-		return Outcome{}, Changes{}, Errorf(CodeNotCancellable, c.SetlID, "it is itself a cancellation")
+		return Outcome{}, Changes{}, Errorf(CodeNotCancellable, c.SetlID, Bi("该记录本身是撤销记录", "it is itself a cancellation"))
 	}
 	if orig.CancelledBy != "" {
 		return Outcome{}, Changes{}, Errorf(CodeAlreadyCancelled, c.SetlID, orig.CancelledBy)

@@ -80,6 +80,7 @@ type SplitTotals struct {
 // SettleRequest settles one charge batch of a visit (2206 preview, 2207).
 type SettleRequest struct {
 	PsnNo      string       `json:"psn_no"`
+	CertType   string       `json:"mdtrt_cert_type"`
 	MdtrtID    string       `json:"mdtrt_id"`
 	ChrgBchno  string       `json:"chrg_bchno"`
 	MedType    string       `json:"med_type"`
@@ -110,4 +111,13 @@ type Outcome struct {
 type PersonInfo struct {
 	Person  Person `json:"person"`
 	Balance Fen    `json:"balance"`
+}
+
+// Answer is an outcome with the stamp it was decided under. Replayed is
+// true when the answer was already stored for this msgid and is returned
+// again unchanged.
+type Answer struct {
+	Outcome  Outcome
+	Stamp    Stamp
+	Replayed bool
 }

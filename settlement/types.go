@@ -298,9 +298,17 @@ type Record struct {
 	MdtrtID       string         `json:"mdtrt_id"`
 	ChrgBchno     string         `json:"chrg_bchno,omitempty"`
 	PsnNo         string         `json:"psn_no"`
+	PsnName       string         `json:"psn_name"`
+	PsnCertType   string         `json:"psn_cert_type"`
+	CertNo        string         `json:"certno"`
+	Gender        string         `json:"gend"`
+	Nation        string         `json:"naty"`
+	Birthdate     string         `json:"brdy"`
+	CvlservFlag   string         `json:"cvlserv_flag"`
 	Insutype      string         `json:"insutype"`
 	PsnType       string         `json:"psn_type"`
 	MedType       string         `json:"med_type"`
+	MdtrtCertType string         `json:"mdtrt_cert_type,omitempty"`
 	Hospital      string         `json:"fixmedins_code"`
 	TreatAdmdvs   string         `json:"mdtrtarea_admvs"`
 	InsuredAdmdvs string         `json:"insuplc_admdvs"`

@@ -1,0 +1,449 @@
+package nhsa
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// Message is a decoded request: the header as sent and the request in
+// domain terms.
+type Message struct {
+	Header  Header
+	Request settlement.Request
+}
+
+// Decode reads a national request envelope. pathInfno is the infno from the
+// URL (POST /nhsa/{infno}); empty when the hospital posts to /nhsa. A
+// failure is a *settlement.Error naming what is wrong.
+func Decode(body []byte, pathInfno string) (Message, error) {
+	var env envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&env); err != nil {
+		return Message{}, malformed(err)
+	}
+	if dec.More() {
+		return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
+	}
+	h := env.Header
+	if pathInfno != "" {
+		if h.Infno == "" {
+			h.Infno = text(pathInfno)
+		} else if string(h.Infno) != pathInfno {
+			return Message{}, settlement.Errorf(settlement.CodeBadField, "infno", settlement.Bi(
+				fmt.Sprintf("报文中为 %s，URL 中为 %s", h.Infno, pathInfno),
+				fmt.Sprintf("%s in the envelope but %s in the URL", h.Infno, pathInfno)))
+		}
+	}
+	if err := checkHeader(h); err != nil {
+		return Message{}, err
+	}
+	if len(bytes.TrimSpace(env.Input)) == 0 || bytes.Equal(bytes.TrimSpace(env.Input), []byte("null")) {
+		return Message{}, settlement.Errorf(settlement.CodeMissingField, "input")
+	}
+	digest, err := digestOf(string(h.Infno), env.Input)
+	if err != nil {
+		return Message{}, err
+	}
+	req := settlement.Request{
+		Kind: settlement.Kind(h.Infno), Hospital: string(h.FixmedinsCode), MsgID: string(h.MsgID),
+		Digest: digest, TreatAdmdvs: string(h.MdtrtareaAdmv), InsuredAdmdvs: string(h.InsuplcAdmdvs),
+		Operator: string(h.Opter),
+	}
+	nodes := map[string]json.RawMessage{}
+	if err := json.Unmarshal(env.Input, &nodes); err != nil {
+		return Message{}, settlement.Errorf(settlement.CodeBadField, "input", settlement.Bi("应为节点对象（data、feedetail 等）", "must be an object of nodes (data, feedetail, ...)"))
+	}
+	switch req.Kind {
+	case settlement.KindPersonInfo:
+		req.Person, err = decodePersonQuery(nodes)
+	case settlement.KindRegister:
+		req.Register, err = decodeRegistration(nodes)
+	case settlement.KindUploadFees:
+		req.Fees, err = decodeFees(nodes)
+	case settlement.KindPreSettle, settlement.KindSettle:
+		req.Settle, err = decodeSettle(nodes, req.Kind == settlement.KindSettle)
+	case settlement.KindCancelSettle:
+		req.Cancel, err = decodeCancel(nodes)
+	default:
+		return Message{}, settlement.Errorf(settlement.CodeUnknownInfno, string(h.Infno))
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Header: h, Request: req}, nil
+}
+
+func malformed(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return settlement.Errorf(settlement.CodeMalformed, settlement.Bi(
+			fmt.Sprintf("第 %d 字节处语法错误", syn.Offset), fmt.Sprintf("syntax error at byte %d", syn.Offset)))
+	case errors.As(err, &typ):
+		return settlement.Errorf(settlement.CodeBadField, typ.Field, wrongType(typ.Value))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return settlement.Errorf(settlement.CodeMalformed, settlement.Bi("报文为空或不完整", "the body is empty or cut short"))
+	}
+	return settlement.Errorf(settlement.CodeMalformed, settlement.Bi("不是JSON对象", "not a JSON object"))
+}
+
+// checkHeader enforces the header fields the national interface marks
+// required, and the formats provgate relies on.
+func checkHeader(h Header) error {
+	required := []struct {
+		name string
+		v    text
+	}{
+		{"infno", h.Infno}, {"msgid", h.MsgID}, {"mdtrtarea_admvs", h.MdtrtareaAdmv},
+		{"recer_sys_code", h.RecerSysCode}, {"infver", h.Infver}, {"opter_type", h.OpterType},
+		{"opter", h.Opter}, {"opter_name", h.OpterName}, {"inf_time", h.InfTime},
+		{"fixmedins_code", h.FixmedinsCode}, {"fixmedins_name", h.FixmedinsName},
+	}
+	for _, f := range required {
+		if strings.TrimSpace(string(f.v)) == "" {
+			return settlement.Errorf(settlement.CodeMissingField, f.name)
+		}
+	}
+	if len(h.MsgID) > 30 || !printable(string(h.MsgID)) {
+		return settlement.Errorf(settlement.CodeBadField, "msgid", asciiID)
+	}
+	if len(h.FixmedinsCode) > 30 || !printable(string(h.FixmedinsCode)) {
+		return settlement.Errorf(settlement.CodeBadField, "fixmedins_code", asciiID)
+	}
+	if !isRegion(string(h.MdtrtareaAdmv)) {
+		return settlement.Errorf(settlement.CodeBadField, "mdtrtarea_admvs", regionCode)
+	}
+	if h.InsuplcAdmdvs != "" && !isRegion(string(h.InsuplcAdmdvs)) {
+		return settlement.Errorf(settlement.CodeBadField, "insuplc_admdvs", regionCode)
+	}
+	if _, err := time.Parse(time.DateTime, string(h.InfTime)); err != nil {
+		return settlement.Errorf(settlement.CodeBadField, "inf_time", expect("yyyy-MM-dd HH:mm:ss", string(h.InfTime)))
+	}
+	return nil
+}
+
+// digestOf fingerprints the business content: the infno and the input in
+// canonical form (keys sorted, numbers as written), so a retry that only
+// reorders keys or changes header fields such as inf_time still matches.
+func digestOf(infno string, input json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(input))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", malformed(err)
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return "", settlement.Errorf(settlement.CodeMalformed, settlement.Bi("input 无法读取", "input cannot be read"))
+	}
+	sum := sha256.Sum256(append([]byte(infno+"\n"), canon...))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// node decodes input.<name> into v.
+func node(nodes map[string]json.RawMessage, name string, v any) error {
+	raw, ok := nodes[name]
+	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return settlement.Errorf(settlement.CodeMissingField, "input."+name)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return settlement.Errorf(settlement.CodeBadField, "input."+name+"."+typ.Field, wrongType(typ.Value))
+		}
+		return settlement.Errorf(settlement.CodeBadField, "input."+name, settlement.Bi("结构不符合接口规范", "does not have the structure the interface defines"))
+	}
+	return nil
+}
+
+// fields checks required fields, naming the first one missing.
+type fields struct {
+	path string
+	err  error
+}
+
+func (f *fields) need(name string, v text) string {
+	if f.err == nil && strings.TrimSpace(string(v)) == "" {
+		f.err = settlement.Errorf(settlement.CodeMissingField, f.path+name)
+	}
+	return string(v)
+}
+
+func (f *fields) money(name string, v decimal) settlement.Fen {
+	if f.err != nil {
+		return 0
+	}
+	if v == "" {
+		f.err = settlement.Errorf(settlement.CodeMissingField, f.path+name)
+		return 0
+	}
+	a, err := settlement.ParseFen(string(v))
+	if err != nil {
+		f.err = settlement.Errorf(settlement.CodeBadAmount, f.path+name, string(v))
+	}
+	return a
+}
+
+func (f *fields) dateTime(name string, v text) string {
+	s := f.need(name, v)
+	if f.err == nil {
+		if _, err := time.Parse(time.DateTime, s); err != nil {
+			f.err = settlement.Errorf(settlement.CodeBadField, f.path+name, expect("yyyy-MM-dd HH:mm:ss", s))
+		}
+	}
+	return s
+}
+
+func (f *fields) flag(name string, v text) bool {
+	switch v {
+	case "", "0":
+		return false
+	case "1":
+		return true
+	}
+	if f.err == nil {
+		f.err = settlement.Errorf(settlement.CodeBadField, f.path+name, expect("0 / 1", string(v)))
+	}
+	return false
+}
+
+func decodePersonQuery(nodes map[string]json.RawMessage) (*settlement.PersonQuery, error) {
+	var d struct {
+		MdtrtCertType text `json:"mdtrt_cert_type"`
+		MdtrtCertNo   text `json:"mdtrt_cert_no"`
+		CardSn        text `json:"card_sn"`
+		PsnCertType   text `json:"psn_cert_type"`
+		Certno        text `json:"certno"`
+	}
+	if err := node(nodes, "data", &d); err != nil {
+		return nil, err
+	}
+	f := fields{path: "input.data."}
+	q := &settlement.PersonQuery{CertType: f.need("mdtrt_cert_type", d.MdtrtCertType), CertNo: f.need("mdtrt_cert_no", d.MdtrtCertNo)}
+	if q.CertType == "03" {
+		f.need("card_sn", d.CardSn)
+	}
+	if f.err == nil && q.CertType != "01" && q.CertType != "02" && q.CertType != "03" {
+		f.err = settlement.Errorf(settlement.CodeBadField, "input.data.mdtrt_cert_type", expect("01 / 02 / 03", q.CertType))
+	}
+	return q, f.err
+}
+
+func decodeRegistration(nodes map[string]json.RawMessage) (*settlement.Registration, error) {
+	var d struct {
+		PsnNo         text `json:"psn_no"`
+		Insutype      text `json:"insutype"`
+		Begntime      text `json:"begntime"`
+		MdtrtCertType text `json:"mdtrt_cert_type"`
+		MdtrtCertNo   text `json:"mdtrt_cert_no"`
+		IptOtpNo      text `json:"ipt_otp_no"`
+		AtddrNo       text `json:"atddr_no"`
+		DrName        text `json:"dr_name"`
+		DeptCode      text `json:"dept_code"`
+		DeptName      text `json:"dept_name"`
+		Caty          text `json:"caty"`
+	}
+	if err := node(nodes, "data", &d); err != nil {
+		return nil, err
+	}
+	f := fields{path: "input.data."}
+	r := &settlement.Registration{
+		PsnNo: f.need("psn_no", d.PsnNo), Insutype: f.need("insutype", d.Insutype),
+		Begntime: f.dateTime("begntime", d.Begntime), CertType: f.need("mdtrt_cert_type", d.MdtrtCertType),
+		CertNo: f.need("mdtrt_cert_no", d.MdtrtCertNo), IptOtpNo: f.need("ipt_otp_no", d.IptOtpNo),
+		AtddrNo: f.need("atddr_no", d.AtddrNo), DrName: f.need("dr_name", d.DrName),
+		DeptCode: f.need("dept_code", d.DeptCode), DeptName: f.need("dept_name", d.DeptName),
+		Caty: f.need("caty", d.Caty),
+	}
+	return r, f.err
+}
+
+type feeLine struct {
+	FeedetlSn      text    `json:"feedetl_sn"`
+	MdtrtID        text    `json:"mdtrt_id"`
+	PsnNo          text    `json:"psn_no"`
+	ChrgBchno      text    `json:"chrg_bchno"`
+	RxCircFlag     text    `json:"rx_circ_flag"`
+	FeeOcurTime    text    `json:"fee_ocur_time"`
+	MedListCodg    text    `json:"med_list_codg"`
+	MedinsListCodg text    `json:"medins_list_codg"`
+	Amount         decimal `json:"det_item_fee_sumamt"`
+	Cnt            decimal `json:"cnt"`
+	Pric           decimal `json:"pric"`
+	BilgDeptCodg   text    `json:"bilg_dept_codg"`
+	BilgDeptName   text    `json:"bilg_dept_name"`
+	BilgDrCodg     text    `json:"bilg_dr_codg"`
+	BilgDrName     text    `json:"bilg_dr_name"`
+	HospApprFlag   text    `json:"hosp_appr_flag"`
+}
+
+// maxFeeLines bounds one upload; hospitals batch at 100 lines in practice.
+const maxFeeLines = 1000
+
+func decodeFees(nodes map[string]json.RawMessage) (*settlement.FeeUpload, error) {
+	var lines []feeLine
+	if err := node(nodes, "feedetail", &lines); err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		return nil, settlement.Errorf(settlement.CodeMissingField, "input.feedetail[0]")
+	}
+	if len(lines) > maxFeeLines {
+		return nil, settlement.Errorf(settlement.CodeBadField, "input.feedetail", settlement.Bi(
+			fmt.Sprintf("每次最多上传 %d 条明细", maxFeeLines), fmt.Sprintf("at most %d lines per upload", maxFeeLines)))
+	}
+	up := &settlement.FeeUpload{Lines: make([]settlement.FeeLine, 0, len(lines))}
+	for i, l := range lines {
+		f := fields{path: fmt.Sprintf("input.feedetail[%d].", i)}
+		fl := settlement.FeeLine{
+			FeedetlSn: f.need("feedetl_sn", l.FeedetlSn), MdtrtID: f.need("mdtrt_id", l.MdtrtID),
+			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: f.need("chrg_bchno", l.ChrgBchno),
+			FeeOcurTime: f.dateTime("fee_ocur_time", l.FeeOcurTime), MedListCodg: f.need("med_list_codg", l.MedListCodg),
+			MedinsListCodg: f.need("medins_list_codg", l.MedinsListCodg), Amount: f.money("det_item_fee_sumamt", l.Amount),
+			HospApprFlag: string(l.HospApprFlag),
+		}
+		f.need("rx_circ_flag", l.RxCircFlag)
+		f.need("bilg_dept_codg", l.BilgDeptCodg)
+		f.need("bilg_dept_name", l.BilgDeptName)
+		f.need("bilg_dr_codg", l.BilgDrCodg)
+		f.need("bilg_dr_name", l.BilgDrName)
+		if f.err != nil {
+			return nil, f.err
+		}
+		if l.Cnt == "" {
+			return nil, settlement.Errorf(settlement.CodeMissingField, f.path+"cnt")
+		}
+		if l.Pric == "" {
+			return nil, settlement.Errorf(settlement.CodeMissingField, f.path+"pric")
+		}
+		var err error
+		if fl.Qty, err = settlement.ParseQty(string(l.Cnt)); err != nil {
+			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"cnt", expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
+		}
+		if fl.Price, err = settlement.ParsePrice(string(l.Pric)); err != nil {
+			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"pric", expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
+		}
+		if fl.Qty <= 0 || fl.Price < 0 || fl.Amount < 0 {
+			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"cnt", settlement.Bi(
+				"暂不支持退费明细（负数数量或金额），请以新的收费批次号上传更正后的明细",
+				"refund lines (negative quantity or amount) are not supported yet; upload the corrected lines under a new chrg_bchno"))
+		}
+		want, ok := settlement.LineAmount(fl.Price, fl.Qty)
+		if !ok || want != fl.Amount {
+			return nil, settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
+		}
+		if a := fl.HospApprFlag; a != "" && a != "0" && a != "1" && a != "2" {
+			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"hosp_appr_flag", expect("0 / 1 / 2", a))
+		}
+		up.Lines = append(up.Lines, fl)
+	}
+	return up, nil
+}
+
+func decodeSettle(nodes map[string]json.RawMessage, final bool) (*settlement.SettleRequest, error) {
+	var d struct {
+		PsnNo         text    `json:"psn_no"`
+		MdtrtCertType text    `json:"mdtrt_cert_type"`
+		MdtrtCertNo   text    `json:"mdtrt_cert_no"`
+		MedType       text    `json:"med_type"`
+		Medfee        decimal `json:"medfee_sumamt"`
+		PsnSetlway    text    `json:"psn_setlway"`
+		MdtrtID       text    `json:"mdtrt_id"`
+		ChrgBchno     text    `json:"chrg_bchno"`
+		AcctUsedFlag  text    `json:"acct_used_flag"`
+		Insutype      text    `json:"insutype"`
+		Invono        text    `json:"invono"`
+		Fulamt        decimal `json:"fulamt_ownpay_amt"`
+		Overlmt       decimal `json:"overlmt_selfpay"`
+		Preselfpay    decimal `json:"preselfpay_amt"`
+		Inscp         decimal `json:"inscp_scp_amt"`
+	}
+	if err := node(nodes, "data", &d); err != nil {
+		return nil, err
+	}
+	f := fields{path: "input.data."}
+	s := &settlement.SettleRequest{
+		PsnNo: f.need("psn_no", d.PsnNo), CertType: f.need("mdtrt_cert_type", d.MdtrtCertType),
+		MedType: f.need("med_type", d.MedType), Medfee: f.money("medfee_sumamt", d.Medfee),
+		PsnSetlway: f.need("psn_setlway", d.PsnSetlway), MdtrtID: f.need("mdtrt_id", d.MdtrtID),
+		ChrgBchno: f.need("chrg_bchno", d.ChrgBchno), Insutype: f.need("insutype", d.Insutype),
+		AcctUsed: f.flag("acct_used_flag", d.AcctUsedFlag), Invono: string(d.Invono),
+	}
+	f.need("mdtrt_cert_no", d.MdtrtCertNo)
+	f.need("acct_used_flag", d.AcctUsedFlag)
+	if final {
+		s.Split = &settlement.SplitTotals{
+			Fulamt: f.money("fulamt_ownpay_amt", d.Fulamt), Overlmt: f.money("overlmt_selfpay", d.Overlmt),
+			Preselfpay: f.money("preselfpay_amt", d.Preselfpay), Inscp: f.money("inscp_scp_amt", d.Inscp),
+		}
+	}
+	return s, f.err
+}
+
+func decodeCancel(nodes map[string]json.RawMessage) (*settlement.CancelRequest, error) {
+	var d struct {
+		SetlID  text `json:"setl_id"`
+		MdtrtID text `json:"mdtrt_id"`
+		PsnNo   text `json:"psn_no"`
+	}
+	if err := node(nodes, "data", &d); err != nil {
+		return nil, err
+	}
+	f := fields{path: "input.data."}
+	c := &settlement.CancelRequest{SetlID: f.need("setl_id", d.SetlID), MdtrtID: f.need("mdtrt_id", d.MdtrtID), PsnNo: f.need("psn_no", d.PsnNo)}
+	return c, f.err
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func isRegion(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for i := 0; i < 6; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	asciiID    = settlement.Bi("最多30位可打印ASCII字符", "at most 30 printable ASCII characters")
+	regionCode = settlement.Bi("应为6位医保区划代码", "a 6-digit region code")
+)
+
+// expect describes what a field should hold and what it held.
+func expect(want, got string) settlement.Text {
+	return settlement.Bi("应为 "+want+"，实际为 "+quote(got), "expected "+want+", got "+quote(got))
+}
+
+func wrongType(jsonType string) settlement.Text {
+	return settlement.Bi("JSON类型错误（"+jsonType+"）", "wrong JSON type "+jsonType)
+}
+
+// quote shows a value in an error, shortened so a long value cannot flood
+// the message.
+func quote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}

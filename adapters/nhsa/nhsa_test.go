@@ -1,0 +1,185 @@
+package nhsa
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// golden compares got with testdata/<name>, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n got %s\nwant %s", name, got, want)
+	}
+}
+
+// TestDecodeGolden decodes every request in testdata/decode and compares
+// the domain request, or the refusal, with its .golden file.
+func TestDecodeGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/decode/*.json")
+	if len(files) == 0 {
+		t.Fatal("no golden inputs")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Decode(body, "")
+			var got []byte
+			if err != nil {
+				e := settlement.AsError(err)
+				if e == nil {
+					t.Fatalf("refusal is not a domain error: %v", err)
+				}
+				if !strings.HasPrefix(name, "err-") {
+					t.Fatalf("unexpected refusal %v", err)
+				}
+				got, _ = json.MarshalIndent(map[string]string{"err_msg": e.Error()}, "", "  ")
+			} else {
+				if strings.HasPrefix(name, "err-") {
+					t.Fatal("a bad request was accepted")
+				}
+				got, _ = json.MarshalIndent(m.Request, "", "  ")
+			}
+			golden(t, "decode/"+name+".golden", append(got, '\n'))
+		})
+	}
+}
+
+func TestDecodeRefusalCodes(t *testing.T) {
+	tests := map[string]settlement.Code{
+		"err-malformed":      settlement.CodeMalformed,
+		"err-missing-msgid":  settlement.CodeMissingField,
+		"err-missing-data":   settlement.CodeMissingField,
+		"err-unknown-infno":  settlement.CodeUnknownInfno,
+		"err-three-decimals": settlement.CodeBadAmount,
+		"err-line-amount":    settlement.CodeLineAmount,
+		"err-inf-time":       settlement.CodeBadField,
+		"err-refund-line":    settlement.CodeBadField,
+		"err-bad-flag":       settlement.CodeBadField,
+	}
+	for name, code := range tests {
+		body, err := os.ReadFile("testdata/decode/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Decode(body, "")
+		if e := settlement.AsError(err); e == nil || e.Code != code {
+			t.Errorf("%s: %v, want %s", name, err, code)
+		}
+	}
+}
+
+func TestInfnoFromURL(t *testing.T) {
+	body, _ := os.ReadFile("testdata/decode/2208.json")
+	if _, err := Decode(body, "2208"); err != nil {
+		t.Errorf("matching URL infno refused: %v", err)
+	}
+	if _, err := Decode(body, "2207"); settlement.AsError(err) == nil || settlement.AsError(err).Code != settlement.CodeBadField {
+		t.Errorf("mismatching URL infno: %v", err)
+	}
+	noInfno := bytes.Replace(body, []byte(`"infno":"2208",`), nil, 1)
+	m, err := Decode(noInfno, "2208")
+	if err != nil || m.Request.Kind != settlement.KindCancelSettle {
+		t.Errorf("infno only in the URL: %v %v", m.Request.Kind, err)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	body, _ := os.ReadFile("testdata/decode/2207.json")
+	base, err := Decode(body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := [][]byte{
+		bytes.Replace(body, []byte(`"inf_time":"2024-05-01 09:00:00"`), []byte(`"inf_time":"2024-05-01 09:00:07"`), 1),
+		bytes.Replace(body, []byte(`"psn_no":"15082600000001","mdtrt_cert_type":"02"`), []byte(`"mdtrt_cert_type":"02","psn_no":"15082600000001"`), 1),
+	}
+	for i, b := range same {
+		m, err := Decode(b, "")
+		if err != nil || m.Request.Digest != base.Request.Digest {
+			t.Errorf("variant %d: digest changed for the same business content (%v)", i, err)
+		}
+	}
+	other, _ := Decode(bytes.Replace(body, []byte(`"invono":"INV001"`), []byte(`"invono":"INV002"`), 1), "")
+	if other.Request.Digest == base.Request.Digest {
+		t.Error("different input, same digest")
+	}
+}
+
+// TestEncodeGolden encodes a fixed answer for each transaction.
+func TestEncodeGolden(t *testing.T) {
+	st := settlement.Stamp{UnixMilli: time.Date(2024, 5, 1, 1, 31, 2, 345e6, time.UTC).UnixMilli(), Index: 42}
+	r := Receiver{Admdvs: "150000"}
+	rec := exampleRecord()
+	cases := map[string]struct {
+		kind settlement.Kind
+		out  settlement.Outcome
+	}{
+		"1101": {settlement.KindPersonInfo, settlement.Outcome{Person: &settlement.PersonInfo{Balance: 1000000, Person: settlement.Person{
+			PsnNo: "15082600000001", CertType: "01", CertNo: "150826198001011234", Name: "王建国", Gender: "1", Nation: "01",
+			Birthdate: "1980-01-01", Insurances: []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: "150826"}}}}}},
+		"2201": {settlement.KindRegister, settlement.Outcome{Visit: &settlement.Visit{MdtrtID: "M1", PsnNo: "P", IptOtpNo: "MZ1"}}},
+		"2204": {settlement.KindUploadFees, settlement.Outcome{Lines: []settlement.LineSplit{
+			{FeeLine: settlement.FeeLine{FeedetlSn: "2", Amount: 500000, Qty: 40000, Price: 1250000000}, Class: settlement.ClassB,
+				SelfPay: 500, Preselfpay: 25000, Inscp: 475000}}}},
+		"2207": {settlement.KindSettle, settlement.Outcome{Record: &rec}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, err := r.Encode(c.kind, settlement.Answer{Outcome: c.out, Stamp: st})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pretty bytes.Buffer
+			json.Indent(&pretty, b, "", "  ")
+			golden(t, "encode/"+name+".golden", append(pretty.Bytes(), '\n'))
+			again, _ := r.Encode(c.kind, settlement.Answer{Outcome: c.out, Stamp: st})
+			if !bytes.Equal(b, again) {
+				t.Error("encoding the same answer twice gave different bytes")
+			}
+		})
+	}
+	e := r.EncodeError(settlement.Errorf(settlement.CodeAlreadySettled, "S1"), time.Unix(st.UnixMilli/1000, 0), 7)
+	var resp Response
+	if err := json.Unmarshal(e, &resp); err != nil || resp.Infcode != -1 || !strings.HasPrefix(resp.ErrMsg, "[E4202] ") ||
+		resp.InfRefmsgid != "150000202405010931020000000007" {
+		t.Errorf("error envelope %s", e)
+	}
+}
+
+func exampleRecord() settlement.Record {
+	return settlement.Record{
+		SetlID: "S1", MdtrtID: "M1", PsnNo: "15082600000001", PsnName: "王建国", PsnCertType: "01", CertNo: "150826198001011234",
+		Gender: "1", Birthdate: "1980-01-01", Insutype: "310", PsnType: "11", MedType: "11", SetlTime: "2024-05-01 09:31:02",
+		MsgID: "H15010100001202405010900000004", ClrOptins: "150100", ClrWay: "01", ClrType: "11",
+		Amounts: settlement.Amounts{Medfee: 1800000, Fulamt: 60000, Preselfpay: 25000, Inscp: 1715000, ActPayDedc: 120000,
+			Hifp: 1116500, PoolProp: 7000, FundPay: 1116500, PsnPart: 683500, AcctPay: 683500, Balc: 316500},
+		Details: []settlement.FundDetail{{FundPayType: "310100", Name: "城镇职工基本医疗保险统筹基金", Inscp: 1595000,
+			LimitLeft: 30000000, Paid: 1116500, Process: "ratio 0.7000"}},
+	}
+}
