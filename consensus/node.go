@@ -32,7 +32,8 @@ type Config struct {
 	// BindAddr is the Raft transport's listen address, e.g. 127.0.0.1:7000.
 	// Required.
 	BindAddr string
-	// Advertise is the address other nodes reach this one at. Default BindAddr.
+	// Advertise is the address other nodes reach this one at. Default: the
+	// address the transport bound.
 	Advertise string
 	// Bootstrap forms a new single-node cluster when the node has no Raft
 	// state yet. Ignored once state exists.
@@ -60,9 +61,6 @@ type Config struct {
 func (c *Config) setDefaults() error {
 	if c.NodeID == "" || c.Dir == "" || (c.BindAddr == "" && c.transport == nil) {
 		return errors.New("consensus: NodeID, Dir and BindAddr are required")
-	}
-	if c.Advertise == "" {
-		c.Advertise = c.BindAddr
 	}
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = 5 * time.Second
@@ -140,10 +138,14 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 
 	n.trans = cfg.transport
 	if n.trans == nil {
-		adv, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
-		if err != nil {
-			n.wal.Close()
-			return nil, fmt.Errorf("advertise address %q: %w", cfg.Advertise, err)
+		// Without an advertise address raft advertises the address it
+		// actually bound, which also makes port 0 work in tests.
+		var adv net.Addr
+		if cfg.Advertise != "" {
+			if adv, err = net.ResolveTCPAddr("tcp", cfg.Advertise); err != nil {
+				n.wal.Close()
+				return nil, fmt.Errorf("advertise address %q: %w", cfg.Advertise, err)
+			}
 		}
 		tcp, err := raft.NewTCPTransportWithLogger(cfg.BindAddr, adv, 3, 10*time.Second, hlog.Named("transport"))
 		if err != nil {
@@ -432,6 +434,24 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 			return fmt.Errorf("no leadership: %w", ctx.Err())
 		case <-t.C:
 		}
+	}
+	return nil
+}
+
+// Ready reports nil when the node can serve requests: it is the leader and
+// has applied what earlier terms committed. (Followers forward in a later
+// version; until then only the leader is ready.)
+func (n *Node) Ready() error {
+	switch {
+	case n.raft.State() == raft.Shutdown:
+		return ErrShutdown
+	case n.raft.State() != raft.Leader:
+		if addr, _ := n.raft.LeaderWithID(); addr == "" {
+			return ErrNoLeader
+		}
+		return ErrNotLeader
+	case !n.readyForReads.Load():
+		return ErrNoLeader
 	}
 	return nil
 }

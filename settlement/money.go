@@ -28,6 +28,20 @@ func ParseFen(s string) (Fen, error) {
 // String formats the amount as yuan with exactly two decimals.
 func (f Fen) String() string { return formatScaled(int64(f), 2) }
 
+// MarshalText writes the amount as yuan ("1200.00"), so stored records and
+// configuration files read as money.
+func (f Fen) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads yuan with at most two decimals.
+func (f *Fen) UnmarshalText(b []byte) error {
+	v, err := ParseFen(string(b))
+	if err != nil {
+		return fmt.Errorf("amount %q: %w", b, err)
+	}
+	*f = v
+	return nil
+}
+
 // Yuan is an alias of String for readability at call sites that print money.
 func (f Fen) Yuan() string { return f.String() }
 

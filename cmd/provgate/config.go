@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// Config is a node's configuration file (configs/provgate.yaml documents
+// every field).
+type Config struct {
+	Node     NodeConfig     `yaml:"node"`
+	Province ProvinceConfig `yaml:"province"`
+	Limits   LimitsConfig   `yaml:"limits"`
+	Log      LogConfig      `yaml:"log"`
+	Seed     SeedConfig     `yaml:"seed"`
+
+	dir string // the config file's directory: seed paths are relative to it
+}
+
+// NodeConfig identifies the node and where it listens and keeps data.
+type NodeConfig struct {
+	ID        string `yaml:"id"`
+	DataDir   string `yaml:"data_dir"`
+	HTTPAddr  string `yaml:"http_addr"`
+	RaftAddr  string `yaml:"raft_addr"`
+	Advertise string `yaml:"advertise"`
+	Bootstrap bool   `yaml:"bootstrap"`
+}
+
+// ProvinceConfig names the province this cluster serves.
+type ProvinceConfig struct {
+	Admdvs string `yaml:"admdvs"`
+	Name   string `yaml:"name"`
+}
+
+// LimitsConfig bounds requests.
+type LimitsConfig struct {
+	MaxBodyBytes   int64         `yaml:"max_body_bytes"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
+// LogConfig chooses the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// SeedConfig lists registry and policy files to replicate when the node
+// starts as leader. Applying them again is harmless: registries are upserts
+// and published policy and catalog versions are immutable.
+type SeedConfig struct {
+	Hospitals string   `yaml:"hospitals"`
+	Persons   string   `yaml:"persons"`
+	Policies  []string `yaml:"policies"`
+	Catalogs  []string `yaml:"catalogs"`
+}
+
+// loadConfig reads and validates a configuration file.
+func loadConfig(path string) (*Config, error) {
+	var c Config
+	if err := decodeYAML(path, &c); err != nil {
+		return nil, err
+	}
+	c.dir = filepath.Dir(path)
+	return &c, nil
+}
+
+func (c *Config) validate() error {
+	var missing []string
+	for name, v := range map[string]string{"node.id": c.Node.ID, "node.data_dir": c.Node.DataDir,
+		"node.http_addr": c.Node.HTTPAddr, "node.raft_addr": c.Node.RaftAddr, "province.admdvs": c.Province.Admdvs} {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("configuration is missing %s", strings.Join(missing, ", "))
+	}
+	if len(c.Province.Admdvs) != 6 {
+		return fmt.Errorf("province.admdvs must be a 6-digit region code, got %q", c.Province.Admdvs)
+	}
+	return nil
+}
+
+// path resolves a seed path relative to the configuration file.
+func (c *Config) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+func (c *Config) logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// decodeYAML decodes a file strictly: an unknown field is an error naming
+// the file and line, so a typo never silently drops a setting.
+func decodeYAML(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%s: %s", path, strings.Join(te.Errors, "; "))
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// seedData is the content of the seed files.
+type seedData struct {
+	Hospitals []settlement.Hospital
+	Persons   []settlement.Person
+	Policies  []settlement.Policy
+	Catalogs  []settlement.Catalog
+}
+
+// loadSeed reads and validates every seed file before anything is applied.
+func (c *Config) loadSeed() (*seedData, error) {
+	var s seedData
+	if c.Seed.Hospitals != "" {
+		var f struct {
+			Hospitals []settlement.Hospital `yaml:"hospitals"`
+		}
+		if err := decodeYAML(c.path(c.Seed.Hospitals), &f); err != nil {
+			return nil, err
+		}
+		s.Hospitals = f.Hospitals
+	}
+	if c.Seed.Persons != "" {
+		var f struct {
+			Persons []settlement.Person `yaml:"persons"`
+		}
+		if err := decodeYAML(c.path(c.Seed.Persons), &f); err != nil {
+			return nil, err
+		}
+		s.Persons = f.Persons
+	}
+	for _, p := range c.Seed.Policies {
+		var pol settlement.Policy
+		if err := decodeYAML(c.path(p), &pol); err != nil {
+			return nil, err
+		}
+		if err := pol.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.path(p), err)
+		}
+		s.Policies = append(s.Policies, pol)
+	}
+	for _, p := range c.Seed.Catalogs {
+		var cat settlement.Catalog
+		if err := decodeYAML(c.path(p), &cat); err != nil {
+			return nil, err
+		}
+		if err := cat.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.path(p), err)
+		}
+		s.Catalogs = append(s.Catalogs, cat)
+	}
+	return &s, nil
+}

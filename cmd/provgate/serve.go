@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provgate/provgate/consensus"
+	"github.com/provgate/provgate/gateway"
+	"github.com/provgate/provgate/storage"
+)
+
+// overrides are the flags that take precedence over the config file, so
+// scripts and tests can start nodes side by side from one file.
+type overrides struct {
+	config, dataDir, httpAddr, raftAddr string
+}
+
+func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
+	cmd.Flags().StringVar(&o.config, "config", defaultConfig, "node configuration file (YAML)")
+	cmd.Flags().StringVar(&o.dataDir, "data-dir", "", "data directory (overrides node.data_dir)")
+	cmd.Flags().StringVar(&o.httpAddr, "http-addr", "", "HTTP listen address (overrides node.http_addr)")
+	cmd.Flags().StringVar(&o.raftAddr, "raft-addr", "", "Raft listen address (overrides node.raft_addr)")
+}
+
+func (o *overrides) load() (*Config, error) {
+	if o.config == "" {
+		return nil, errors.New("--config is required")
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
+	}
+	if o.dataDir != "" {
+		cfg.Node.DataDir = o.dataDir
+	}
+	if o.httpAddr != "" {
+		cfg.Node.HTTPAddr = o.httpAddr
+	}
+	if o.raftAddr != "" {
+		cfg.Node.RaftAddr = o.raftAddr
+	}
+	return cfg, cfg.validate()
+}
+
+func serveCommand() *cobra.Command {
+	var o overrides
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a provgate node",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := o.load()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			n, err := start(ctx, cfg, cfg.logger())
+			if err != nil {
+				return err
+			}
+			fmt.Printf("provgate node %s serving hospitals on http://%s (Raft %s, data %s)\n",
+				cfg.Node.ID, n.httpAddr, cfg.Node.RaftAddr, cfg.Node.DataDir)
+			<-ctx.Done()
+			return n.stop()
+		},
+	}
+	o.register(cmd, "")
+	return cmd
+}
+
+// node is a running provgate node: storage, Raft and the HTTP server.
+type node struct {
+	cfg      *Config
+	log      *slog.Logger
+	store    *storage.Store
+	raft     *consensus.Node
+	http     *gateway.Server
+	httpAddr string
+	served   chan error
+}
+
+// start opens the state, starts Raft and the HTTP server, and, if the node
+// leads, replicates the seed files. It returns once the node serves.
+func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
+	seed, err := cfg.loadSeed()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Node.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := checkNodeID(cfg.Node.DataDir, cfg.Node.ID); err != nil {
+		return nil, err
+	}
+	n := &node{cfg: cfg, log: log}
+	if n.store, err = storage.Open(filepath.Join(cfg.Node.DataDir, "state"), storage.Options{Logger: log}); err != nil {
+		return nil, err
+	}
+	n.raft, err = consensus.Open(consensus.Config{
+		NodeID: cfg.Node.ID, Dir: filepath.Join(cfg.Node.DataDir, "raft"), BindAddr: cfg.Node.RaftAddr,
+		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log,
+	}, n.store)
+	if err != nil {
+		n.store.Close()
+		return nil, err
+	}
+	if cfg.Node.Bootstrap {
+		wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := n.raft.WaitLeader(wait)
+		cancel()
+		if err != nil {
+			n.stop()
+			return nil, err
+		}
+	}
+	if n.raft.IsLeader() {
+		if err := applySeed(ctx, n.raft, seed); err != nil {
+			n.stop()
+			return nil, err
+		}
+	}
+	l, err := net.Listen("tcp", cfg.Node.HTTPAddr)
+	if err != nil {
+		n.stop()
+		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.Node.HTTPAddr, err)
+	}
+	n.httpAddr = l.Addr().String()
+	n.http = gateway.New(gateway.Config{
+		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
+		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
+		Status: func() any { return n.raft.Status() },
+	})
+	n.served = make(chan error, 1)
+	go func() { n.served <- n.http.Serve(l) }()
+	return n, nil
+}
+
+// applySeed replicates the seed data through the Raft log.
+func applySeed(ctx context.Context, r *consensus.Node, s *seedData) error {
+	for _, p := range s.Policies {
+		if err := r.PutPolicy(ctx, p); err != nil {
+			return fmt.Errorf("policy %s: %w", p.Ref(), err)
+		}
+	}
+	for _, c := range s.Catalogs {
+		if err := r.PutCatalog(ctx, c); err != nil {
+			return fmt.Errorf("catalog %s: %w", c.Ref(), err)
+		}
+	}
+	for _, h := range s.Hospitals {
+		if err := r.PutHospital(ctx, h); err != nil {
+			return fmt.Errorf("hospital %s: %w", h.Code, err)
+		}
+	}
+	for _, p := range s.Persons {
+		if err := r.PutPerson(ctx, p); err != nil {
+			return fmt.Errorf("person %s: %w", p.PsnNo, err)
+		}
+	}
+	return nil
+}
+
+// stop shuts the node down in order: stop taking requests, finish those in
+// flight, stop Raft, close the state.
+func (n *node) stop() error {
+	var errs []error
+	if n.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, n.http.Shutdown(ctx))
+		cancel()
+		errs = append(errs, <-n.served)
+	}
+	if n.raft != nil {
+		errs = append(errs, n.raft.Close())
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// checkNodeID keeps a node's identity stable: the first start writes it to
+// the data directory, and a later start with another id is refused, because
+// a Raft member must never change its id under the same state.
+func checkNodeID(dir, id string) error {
+	path := filepath.Join(dir, "node-id")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.WriteFile(path, []byte(id+"\n"), 0o640)
+	}
+	if err != nil {
+		return err
+	}
+	if have := strings.TrimSpace(string(b)); have != id {
+		return fmt.Errorf("data directory %s belongs to node %q, not %q", dir, have, id)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/provgate/provgate/adapters/nhsa"
+	"github.com/provgate/provgate/settlement"
+)
+
+// Ledger is what the gateway needs from the replicated ledger.
+// *consensus.Node satisfies it.
+type Ledger interface {
+	// Submit decides a request that writes, through the Raft log.
+	Submit(ctx context.Context, req settlement.Request) (settlement.Answer, error)
+	// Read decides a request that only reads, linearizably.
+	Read(ctx context.Context, req settlement.Request) (settlement.Answer, error)
+	// Ready reports nil when the node can serve requests.
+	Ready() error
+}
+
+// Config configures the HTTP server. Zero values take the defaults.
+type Config struct {
+	Ledger Ledger // required
+	// Province is the 6-digit region code of the province, which starts every
+	// inf_refmsgid this gateway issues. Required.
+	Province string
+	// MaxBodyBytes bounds a request body. Default 2 MiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds the time a request may take inside provgate.
+	// Default 10s.
+	RequestTimeout time.Duration
+	// Logger receives one line per request. Default: discarded.
+	Logger *slog.Logger
+	// Status, if set, reports the node's view of the cluster at GET /status.
+	Status func() any
+}
+
+// Server serves the gateway's HTTP endpoints.
+type Server struct {
+	cfg      Config
+	receiver nhsa.Receiver
+	engine   *gin.Engine
+	http     *http.Server
+	serial   serial
+}
+
+func init() {
+	// gin's mode is process-wide; provgate never wants its debug output.
+	gin.SetMode(gin.ReleaseMode)
+}
+
+// New builds a server.
+func New(cfg Config) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 2 << 20
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province}}
+	e := gin.New()
+	e.Use(s.recoverPanics)
+	e.POST("/nhsa", s.handleNHSA)
+	e.POST("/nhsa/:infno", s.handleNHSA)
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/readyz", s.handleReady)
+	if cfg.Status != nil {
+		e.GET("/status", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Status()) })
+	}
+	s.engine = e
+	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// Handler returns the server's routes as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Serve serves on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.http.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) handleReady(c *gin.Context) {
+	if err := s.cfg.Ledger.Ready(); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// recoverPanics turns a panic in a handler into an internal-error answer; the
+// details go to the log only.
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			e := settlement.Errorf(settlement.CodeInternal, reference())
+			s.cfg.Logger.Error("panic in handler", "path", c.FullPath(), "panic", p, "ref", e.ZH)
+			c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, time.Now(), s.serial.next()))
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
