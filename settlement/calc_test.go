@@ -269,3 +269,24 @@ func TestPolicyValidateNamesTheField(t *testing.T) {
 		t.Errorf("P3 does not validate: %v", err)
 	}
 }
+
+// BenchmarkCalculate50Lines is one outpatient settlement of 50 fee lines,
+// the work every replica does per settlement in the state machine.
+func BenchmarkCalculate50Lines(b *testing.B) {
+	p := policyP3()
+	rule, _ := p.Rule("21")
+	items := []CatalogItem{catalogItemA("A"), catalogItemB("B", 1000, yuan("80")), catalogItemC("C")}
+	lines := make([]LineSplit, 50)
+	for i := range lines {
+		lines[i] = SplitLine(FeeLine{FeedetlSn: "x", Amount: yuan("123.45"), Qty: 20000}, items[i%3], true)
+	}
+	in := CalcInput{Policy: &p, Rule: rule, Insutype: "310", PsnType: "12", Grade: "3", Filing: FilingReferral,
+		Lines: lines, Accum: Accumulators{Admissions: 1, PoolElig: yuan("29000"), Hifp: yuan("25000")},
+		Admission: true, Balance: yuan("3000"), AcctUsed: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Calculate(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provgate/provgate/settlement"
 )
 
 func demoCommand() *cobra.Command {
@@ -185,11 +187,21 @@ func runSampleFlow(ctx context.Context, w io.Writer, base string) error {
 	if err != nil {
 		return err
 	}
+	// Like a HIS, sum the split of the uploaded lines for 2207's four amounts.
 	var parts []string
+	sums := map[string]settlement.Fen{}
 	for _, row := range dig(r, "output")["result"].([]any) {
 		l := row.(map[string]any)
 		parts = append(parts, fmt.Sprintf("line %v class %v: in scope %v, self-pay first %v, self-paid %v",
 			l["feedetl_sn"], l["chrgitm_lv"], l["inscp_scp_amt"], l["preselfpay_amt"], l["fulamt_ownpay_amt"]))
+		for line, total := range map[string]string{"fulamt_ownpay_amt": "fulamt_ownpay_amt", "overlmt_amt": "overlmt_selfpay",
+			"preselfpay_amt": "preselfpay_amt", "inscp_scp_amt": "inscp_scp_amt"} {
+			f, err := settlement.ParseFen(fmt.Sprint(l[line]))
+			if err != nil {
+				return fmt.Errorf("2204 answered %s = %v", line, l[line])
+			}
+			sums[total] += f
+		}
 	}
 	step("2204", "upload 3 fee lines", strings.Join(parts, "\n"+strings.Repeat(" ", 30)), r["replayed"] == true)
 
@@ -197,14 +209,18 @@ func runSampleFlow(ctx context.Context, w io.Writer, base string) error {
 		"medfee_sumamt": json.Number("18000.00"), "psn_setlway": "01", "mdtrt_id": mdtrtID, "chrg_bchno": "CB" + h.day,
 		"acct_used_flag": "1", "insutype": "310"}
 	r, err = h.call(ctx, "2206", map[string]any{"data": settle})
-	if err != nil {
+	switch {
+	case err == nil:
+		pre := dig(r, "output", "setlinfo")
+		step("2206", "pre-settle", fmt.Sprintf("funds %v, patient %v (nothing recorded)", pre["fund_pay_sumamt"], pre["psn_part_amt"]), false)
+	case strings.Contains(err.Error(), "["+string(settlement.CodeAlreadySettled)+"]"):
+		step("2206", "pre-settle", "refused: this batch was settled by an earlier run ("+string(settlement.CodeAlreadySettled)+")", false)
+	default:
 		return err
 	}
-	pre := dig(r, "output", "setlinfo")
-	step("2206", "pre-settle", fmt.Sprintf("funds %v, patient %v (nothing recorded)", pre["fund_pay_sumamt"], pre["psn_part_amt"]), false)
 
-	for _, k := range []string{"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"} {
-		settle[k] = json.Number(fmt.Sprint(pre[k]))
+	for k, v := range sums {
+		settle[k] = json.Number(v.String())
 	}
 	settle["invono"] = "INV" + h.day
 	r, err = h.call(ctx, "2207", map[string]any{"data": settle})

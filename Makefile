@@ -1,0 +1,34 @@
+# provgate developer commands. CI runs `make test` (see .ci/run).
+
+# Go lives in /usr/local/go on the project's machines; honour a go on PATH first.
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+.PHONY: demo test build vet fmt check bench clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+demo: build ## start a node with the example configuration and settle a sample visit
+	./bin/provgate demo --config configs/provgate.yaml
+
+test: ## run every test (race detector on)
+	@command -v $(GO) >/dev/null || { echo "Go is not installed: see https://go.dev/doc/install"; exit 1; }
+	$(GO) test -race -count=1 ./...
+
+build: ## build bin/provgate
+	CGO_ENABLED=0 $(GO) build -o bin/provgate ./cmd/provgate
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmt: ## check formatting
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+check: fmt vet test ## everything CI should pass
+
+bench: ## benchmarks of the calculation
+	$(GO) test -run '^$$' -bench . -benchmem ./settlement/
+
+clean: ## remove build output and local data
+	rm -rf bin data

@@ -1,0 +1,389 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the provgate binary built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "provgate-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "provgate")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build provgate:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a provgate node running as a child process.
+type process struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string
+	logs *syncBuffer
+}
+
+// syncBuffer collects a child's output; the test reads it while the child
+// still writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs `provgate serve` with the example configuration on a data
+// directory and loopback ports, and waits until it is ready.
+func startServe(t *testing.T, dataDir, httpAddr, raftAddr string) *process {
+	t.Helper()
+	p := &process{t: t, base: "http://" + httpAddr, logs: &syncBuffer{}}
+	p.cmd = exec.Command(binary, "serve", "--config", "../../configs/provgate.yaml",
+		"--data-dir", dataDir, "--http-addr", httpAddr, "--raft-addr", raftAddr)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(p.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("node did not become ready; its output:\n%s", p.logs.String())
+	return nil
+}
+
+func (p *process) kill() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+}
+
+// answer is a national response with its raw bytes.
+type answer struct {
+	raw      []byte
+	replayed bool
+	Infcode  int             `json:"infcode"`
+	ErrMsg   string          `json:"err_msg"`
+	Output   json.RawMessage `json:"output"`
+}
+
+func (a answer) code() string {
+	if a.Infcode == 0 {
+		return "0"
+	}
+	if i := strings.Index(a.ErrMsg, "]"); strings.HasPrefix(a.ErrMsg, "[") && i > 0 {
+		return a.ErrMsg[1:i]
+	}
+	return "?"
+}
+
+func (p *process) post(path string, body []byte) answer {
+	p.t.Helper()
+	resp, err := http.Post(p.base+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var a answer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		p.t.Fatalf("POST %s: not a national envelope: %s", path, raw)
+	}
+	a.raw, a.replayed = raw, resp.Header.Get("Idempotent-Replayed") == "true"
+	return a
+}
+
+// envelope builds a request from the demo hospital.
+func envelope(infno, msgid string, input any) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "150100", "insuplc_admdvs": "150826",
+		"recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001", "opter_name": "e2e",
+		"inf_time": "2026-01-01 10:00:00", "fixmedins_code": "H15010100001", "fixmedins_name": "呼和浩特市第一示范医院",
+		"input": input,
+	})
+	return b
+}
+
+func field(t *testing.T, raw json.RawMessage, path ...string) string {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	dec.Decode(&v)
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("no %s in %s", strings.Join(path, "."), raw)
+		}
+		v = m[p]
+	}
+	return fmt.Sprint(v)
+}
+
+const psn = "15082600000001"
+
+func feeLines(mdtrtID string) map[string]any {
+	line := func(sn, code, amount, cnt, price string) map[string]any {
+		return map[string]any{"feedetl_sn": sn, "mdtrt_id": mdtrtID, "psn_no": psn, "chrg_bchno": "CB1",
+			"rx_circ_flag": "0", "fee_ocur_time": "2026-01-01 09:30:00", "med_list_codg": code, "medins_list_codg": "L" + sn,
+			"det_item_fee_sumamt": json.Number(amount), "cnt": json.Number(cnt), "pric": json.Number(price),
+			"bilg_dept_codg": "A03", "bilg_dept_name": "内科", "bilg_dr_codg": "D1", "bilg_dr_name": "医生"}
+	}
+	return map[string]any{"feedetail": []any{
+		line("1", "003201000010000-320100001", "12400.00", "1", "12400"),
+		line("2", "XL01XC028B001010104325", "5000.00", "2", "2500"),
+		line("3", "ZZ-NONCOVERED-0003", "600.00", "3", "200"),
+	}}
+}
+
+func settleInput(mdtrtID string) map[string]any {
+	return map[string]any{"data": map[string]any{"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": "150826198003150018",
+		"med_type": "11", "medfee_sumamt": json.Number("18000.00"), "psn_setlway": "01", "mdtrt_id": mdtrtID, "chrg_bchno": "CB1",
+		"acct_used_flag": "1", "insutype": "310", "invono": "INV1", "fulamt_ownpay_amt": json.Number("600.00"),
+		"overlmt_selfpay": json.Number("0"), "preselfpay_amt": json.Number("250.00"), "inscp_scp_amt": json.Number("17150.00")}}
+}
+
+// TestOutpatientFlowSurvivesSIGKILL is the walking skeleton end to end: a real
+// node process, real HTTP, real Raft and badger on disk.
+func TestOutpatientFlowSurvivesSIGKILL(t *testing.T) {
+	dataDir := t.TempDir()
+	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+	p := startServe(t, dataDir, httpAddr, raftAddr)
+
+	a := p.post("/nhsa/1101", envelope("1101", "H15010100001202601011000000001",
+		map[string]any{"data": map[string]any{"mdtrt_cert_type": "02", "mdtrt_cert_no": "150826198003150018"}}))
+	if a.code() != "0" || field(t, a.Output, "baseinfo", "psn_no") != psn {
+		t.Fatalf("1101: %s", a.raw)
+	}
+	a = p.post("/nhsa/2201", envelope("2201", "H15010100001202601011000000002", map[string]any{"data": map[string]any{
+		"psn_no": psn, "insutype": "310", "begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02",
+		"mdtrt_cert_no": "150826198003150018", "ipt_otp_no": "MZ1", "atddr_no": "D1", "dr_name": "医生",
+		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}}))
+	if a.code() != "0" {
+		t.Fatalf("2201: %s", a.raw)
+	}
+	mdtrtID := field(t, a.Output, "data", "mdtrt_id")
+	// infno only in the envelope, posted to /nhsa.
+	a = p.post("/nhsa", envelope("2204", "H15010100001202601011000000003", feeLines(mdtrtID)))
+	if a.code() != "0" {
+		t.Fatalf("2204: %s", a.raw)
+	}
+	settleMsg := envelope("2207", "H15010100001202601011000000004", settleInput(mdtrtID))
+	first := p.post("/nhsa/2207", settleMsg)
+	if first.code() != "0" {
+		t.Fatalf("2207: %s", first.raw)
+	}
+	for k, want := range map[string]string{"hifp_pay": "11165.00", "psn_part_amt": "6835.00", "acct_pay": "6835.00",
+		"psn_cash_pay": "0.00", "balc": "3165.00", "act_pay_dedc": "1200.00", "medins_setl_id": "H15010100001202601011000000004"} {
+		if got := field(t, first.Output, "setlinfo", k); got != want {
+			t.Errorf("2207 %s = %s, want %s", k, got, want)
+		}
+	}
+	setlID := field(t, first.Output, "setlinfo", "setl_id")
+
+	// SIGKILL right after the acknowledged settlement, then start again.
+	p.kill()
+	p = startServe(t, dataDir, httpAddr, raftAddr)
+
+	again := p.post("/nhsa/2207", settleMsg)
+	if !bytes.Equal(again.raw, first.raw) || !again.replayed {
+		t.Errorf("after restart the same msgid answered differently (replayed=%v):\n first %s\n again %s", again.replayed, first.raw, again.raw)
+	}
+	dup := p.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000005", settleInput(mdtrtID)))
+	if dup.code() != "E4202" || !strings.Contains(dup.ErrMsg, setlID) {
+		t.Errorf("second settlement with a new msgid: %s, want E4202 naming %s", dup.ErrMsg, setlID)
+	}
+	changed := p.post("/nhsa/2207", bytes.Replace(settleMsg, []byte(`"INV1"`), []byte(`"INV2"`), 1))
+	if changed.code() != "E4901" {
+		t.Errorf("same msgid, different body: %s, want E4901", changed.ErrMsg)
+	}
+
+	cancelInput := map[string]any{"data": map[string]any{"setl_id": setlID, "mdtrt_id": mdtrtID, "psn_no": psn}}
+	c := p.post("/nhsa/2208", envelope("2208", "H15010100001202601011000000006", cancelInput))
+	if c.code() != "0" {
+		t.Fatalf("2208: %s", c.raw)
+	}
+	for k, want := range map[string]string{"medfee_sumamt": "-18000.00", "hifp_pay": "-11165.00", "acct_pay": "-6835.00",
+		"act_pay_dedc": "-1200.00", "balc": "10000.00"} {
+		if got := field(t, c.Output, "setlinfo", k); got != want {
+			t.Errorf("2208 %s = %s, want %s", k, got, want)
+		}
+	}
+	c2 := p.post("/nhsa/2208", envelope("2208", "H15010100001202601011000000007", cancelInput))
+	if c2.code() != "E4206" {
+		t.Errorf("second cancellation: %s, want E4206", c2.ErrMsg)
+	}
+	// The account was restored: 1101 shows the opening balance again.
+	a = p.post("/nhsa/1101", envelope("1101", "H15010100001202601011000000008",
+		map[string]any{"data": map[string]any{"mdtrt_cert_type": "02", "mdtrt_cert_no": "150826198003150018"}}))
+	if !strings.Contains(string(a.Output), `"balc":10000.00`) {
+		t.Errorf("balance after cancel: %s", a.Output)
+	}
+}
+
+// TestBadInputIsRefusedAndWritesNothing sends each kind of bad input over
+// HTTP and checks the answer's code and that the Raft log did not move.
+func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
+	p := startServe(t, t.TempDir(), freeAddr(t), freeAddr(t))
+	good := envelope("2201", "H15010100001202601011000000010", map[string]any{"data": map[string]any{
+		"psn_no": psn, "insutype": "310", "begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02",
+		"mdtrt_cert_no": "150826198003150018", "ipt_otp_no": "MZ1", "atddr_no": "D1", "dr_name": "医生",
+		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}})
+	lines := func(amount string) []byte {
+		fl := feeLines("M1")
+		fl["feedetail"].([]any)[0].(map[string]any)["det_item_fee_sumamt"] = json.Number(amount)
+		return envelope("2204", "H15010100001202601011000000011", fl)
+	}
+	tests := []struct {
+		name, path string
+		body       []byte
+		code       string
+	}{
+		{"malformed JSON", "/nhsa/2201", []byte(`{"infno":"2201",`), "E4001"},
+		{"missing envelope field", "/nhsa/2201", bytes.Replace(good, []byte(`"opter_name":"e2e",`), nil, 1), "E4002"},
+		{"unknown infno", "/nhsa/9999", bytes.Replace(good, []byte(`"2201"`), []byte(`"9999"`), 1), "E4003"},
+		{"unknown hospital", "/nhsa/2201", bytes.ReplaceAll(good, []byte(`H15010100001`), []byte(`H99999999999`)), "E4101"},
+		{"amount with three decimals", "/nhsa/2204", lines("12400.001"), "E4004"},
+		{"amount not price × quantity", "/nhsa/2204", lines("12400.01"), "E4005"},
+		{"body too large", "/nhsa/2201", append(good[:len(good)-1], []byte(`,"pad":"`+strings.Repeat("x", 3<<20)+`"}`)...), "E4007"},
+	}
+	before := p.status()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := p.post(tt.path, tt.body)
+			if a.Infcode != -1 || a.code() != tt.code {
+				t.Errorf("answer %s, want infcode -1 and %s", a.raw, tt.code)
+			}
+			if !strings.Contains(a.ErrMsg, " / ") || !containsHan(a.ErrMsg) {
+				t.Errorf("err_msg %q is not in Chinese and English", a.ErrMsg)
+			}
+		})
+	}
+	if after := p.status(); after["applied_index"] != before["applied_index"] {
+		t.Errorf("bad input moved the applied index from %v to %v", before["applied_index"], after["applied_index"])
+	}
+}
+
+func (p *process) status() map[string]any {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/status", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s map[string]any
+	json.NewDecoder(resp.Body).Decode(&s)
+	return s
+}
+
+func containsHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDemo runs the README's run command: the sample flow prints Example 3,
+// Ctrl-C stops the node cleanly, and a second run on the same directory gets
+// the stored answers back.
+func TestDemo(t *testing.T) {
+	dataDir := t.TempDir()
+	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+	run := func() string {
+		t.Helper()
+		var out syncBuffer
+		cmd := exec.Command(binary, "demo", "--config", "../../configs/provgate.yaml",
+			"--data-dir", dataDir, "--http-addr", httpAddr, "--raft-addr", raftAddr)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(out.String(), "serving; press Ctrl-C") {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("demo did not finish its flow:\n%s", out.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("demo did not stop cleanly on Ctrl-C: %v\n%s", err, out.String())
+		}
+		return out.String()
+	}
+	first := run()
+	for _, want := range []string{"hifp_pay             11165.00", "acct_pay              6835.00", "balc                  3165.00", "stopping"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, first)
+		}
+	}
+	if strings.Contains(first, "sample flow failed") {
+		t.Errorf("sample flow failed:\n%s", first)
+	}
+	second := run()
+	if !strings.Contains(second, "(replayed: same msgid, stored answer)") || !strings.Contains(second, "hifp_pay             11165.00") {
+		t.Errorf("second run on the same directory did not replay:\n%s", second)
+	}
+}

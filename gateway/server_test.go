@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/provgate/provgate/consensus"
+	"github.com/provgate/provgate/settlement"
+)
+
+// fakeLedger answers with whatever its functions say.
+type fakeLedger struct {
+	submit func(settlement.Request) (settlement.Answer, error)
+	read   func(settlement.Request) (settlement.Answer, error)
+	ready  error
+}
+
+func (f fakeLedger) Submit(_ context.Context, r settlement.Request) (settlement.Answer, error) {
+	return f.submit(r)
+}
+func (f fakeLedger) Read(_ context.Context, r settlement.Request) (settlement.Answer, error) {
+	return f.read(r)
+}
+func (f fakeLedger) Ready() error { return f.ready }
+
+func post(t *testing.T, s *Server, path, file string) (int, map[string]any) {
+	t.Helper()
+	body, err := os.ReadFile("../adapters/nhsa/testdata/decode/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body)))
+	var out map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("not JSON: %s", rec.Body)
+	}
+	return rec.Code, out
+}
+
+func TestErrorTable(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		code     string
+		mustNot  []string
+		mustHave string
+	}{
+		{"refusal passes through", settlement.Errorf(settlement.CodeAlreadySettled, "S1"), "E4202", nil, "S1"},
+		{"outcome unknown", consensus.ErrOutcomeUnknown, "E5001", nil, "retry with the same msgid"},
+		{"wrapped outcome unknown", errors.Join(errors.New("x"), consensus.ErrOutcomeUnknown), "E5001", nil, "same msgid"},
+		{"not the leader", consensus.ErrNotLeader, "E5002", nil, "not the leader"},
+		{"no leader", consensus.ErrNoLeader, "E5002", nil, "electing"},
+		{"internal details stay inside", errors.New("badger: write /var/lib/provgate/state/000001.vlog: certno 150826198003150018"),
+			"E5000", []string{"badger", "/var/lib", "150826198003150018"}, "reference"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Config{Province: "150000", Ledger: fakeLedger{
+				submit: func(settlement.Request) (settlement.Answer, error) { return settlement.Answer{}, tt.err },
+			}})
+			status, out := post(t, s, "/nhsa/2207", "2207.json")
+			msg, _ := out["err_msg"].(string)
+			if status != http.StatusOK || out["infcode"] != float64(-1) || !strings.HasPrefix(msg, "["+tt.code+"]") {
+				t.Errorf("answer %d %v, want infcode -1 and %s", status, out, tt.code)
+			}
+			if !strings.Contains(msg, tt.mustHave) {
+				t.Errorf("err_msg %q lacks %q", msg, tt.mustHave)
+			}
+			for _, leak := range tt.mustNot {
+				if strings.Contains(msg, leak) {
+					t.Errorf("err_msg %q leaks %q", msg, leak)
+				}
+			}
+		})
+	}
+}
+
+func TestReadsDoNotGoThroughTheLog(t *testing.T) {
+	var submitted, read int
+	s := New(Config{Province: "150000", Ledger: fakeLedger{
+		submit: func(settlement.Request) (settlement.Answer, error) { submitted++; return settlement.Answer{}, nil },
+		read: func(r settlement.Request) (settlement.Answer, error) {
+			read++
+			return settlement.Answer{Outcome: settlement.Outcome{Person: &settlement.PersonInfo{}}}, nil
+		},
+	}})
+	_, out := post(t, s, "/nhsa/1101", "1101.json")
+	if out["infcode"] != float64(0) || read != 1 || submitted != 0 {
+		t.Errorf("1101: infcode %v, reads %d, submits %d", out["infcode"], read, submitted)
+	}
+}
+
+func TestPanicBecomesInternalError(t *testing.T) {
+	s := New(Config{Province: "150000", Ledger: fakeLedger{
+		submit: func(settlement.Request) (settlement.Answer, error) { panic("boom at /secret") },
+	}})
+	_, out := post(t, s, "/nhsa/2207", "2207.json")
+	msg, _ := out["err_msg"].(string)
+	if !strings.HasPrefix(msg, "[E5000]") || strings.Contains(msg, "secret") {
+		t.Errorf("panic answered %q", msg)
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	for _, tt := range []struct {
+		ready error
+		want  int
+	}{{nil, http.StatusOK}, {consensus.ErrNoLeader, http.StatusServiceUnavailable}} {
+		s := New(Config{Province: "150000", Ledger: fakeLedger{ready: tt.ready}})
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code != tt.want {
+			t.Errorf("ready error %v: status %d, want %d", tt.ready, rec.Code, tt.want)
+		}
+	}
+}
