@@ -117,10 +117,8 @@ func (p Policy) Rule(medType string) (*MedTypeRule, bool) {
 // Validate checks a policy for mistakes that would make its answers wrong,
 // naming the field at fault.
 func (p Policy) Validate() error {
-	var errs []string
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, field+": "+fmt.Sprintf(format, args...))
-	}
+	var errs problems
+	bad := errs.add
 	if !isDigits(p.InsuredAdmdvs, 6) {
 		bad("insured_admdvs", "must be a 6-digit region code, got %q", p.InsuredAdmdvs)
 	}
@@ -221,10 +219,7 @@ func (p Policy) Validate() error {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return Errorf(CodeBadConfig, "policy "+p.Ref()+": "+strings.Join(errs, "; "))
-	}
-	return nil
+	return errs.err("policy " + p.Ref())
 }
 
 // CatalogVersion is one version of a treatment place's catalog (就医地目录).
@@ -258,10 +253,8 @@ type CatalogItem struct {
 
 // Validate checks a catalog and its items.
 func (c Catalog) Validate() error {
-	var errs []string
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, field+": "+fmt.Sprintf(format, args...))
-	}
+	var errs problems
+	bad := errs.add
 	if !isDigits(c.TreatAdmdvs, 6) {
 		bad("treat_admdvs", "must be a 6-digit region code, got %q", c.TreatAdmdvs)
 	}
@@ -296,10 +289,22 @@ func (c Catalog) Validate() error {
 			bad(at+".pric_uplmt_amt", "must not be negative")
 		}
 	}
-	if len(errs) > 0 {
-		return Errorf(CodeBadConfig, "catalog "+c.Ref()+": "+strings.Join(errs, "; "))
+	return errs.err("catalog " + c.Ref())
+}
+
+// problems collects configuration mistakes, each naming its field, so one
+// pass reports all of them.
+type problems []string
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
+}
+
+func (p problems) err(what string) error {
+	if len(p) == 0 {
+		return nil
 	}
-	return nil
+	return Errorf(CodeBadConfig, what+": "+strings.Join(p, "; "))
 }
 
 func isDigits(s string, n int) bool {

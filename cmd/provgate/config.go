@@ -142,23 +142,16 @@ type seedData struct {
 // loadSeed reads and validates every seed file before anything is applied.
 func (c *Config) loadSeed() (*seedData, error) {
 	var s seedData
+	var err error
 	if c.Seed.Hospitals != "" {
-		var f struct {
-			Hospitals []settlement.Hospital `yaml:"hospitals"`
-		}
-		if err := decodeYAML(c.path(c.Seed.Hospitals), &f); err != nil {
+		if s.Hospitals, err = decodeList[settlement.Hospital](c.path(c.Seed.Hospitals), "hospitals"); err != nil {
 			return nil, err
 		}
-		s.Hospitals = f.Hospitals
 	}
 	if c.Seed.Persons != "" {
-		var f struct {
-			Persons []settlement.Person `yaml:"persons"`
-		}
-		if err := decodeYAML(c.path(c.Seed.Persons), &f); err != nil {
+		if s.Persons, err = decodeList[settlement.Person](c.path(c.Seed.Persons), "persons"); err != nil {
 			return nil, err
 		}
-		s.Persons = f.Persons
 	}
 	for _, p := range c.Seed.Policies {
 		var pol settlement.Policy
@@ -181,4 +174,18 @@ func (c *Config) loadSeed() (*seedData, error) {
 		s.Catalogs = append(s.Catalogs, cat)
 	}
 	return &s, nil
+}
+
+// decodeList reads a file whose only top-level key is key, holding a list.
+func decodeList[T any](path, key string) ([]T, error) {
+	var f map[string][]T
+	if err := decodeYAML(path, &f); err != nil {
+		return nil, err
+	}
+	for k := range f {
+		if k != key {
+			return nil, fmt.Errorf("%s: unknown top-level key %q (the file holds %q)", path, k, key)
+		}
+	}
+	return f[key], nil
 }
