@@ -72,6 +72,7 @@ func seed(t *testing.T, n *testNode) {
 			settlement.PartFullOwnpay, settlement.PartOverLimit, settlement.PartPreselfpay, settlement.PartInscpSelf}},
 		MedTypes: []settlement.MedTypeRule{{
 			MedTypes:   []string{"11"},
+			Scope:      settlement.ScopeOutpatient,
 			Deductible: settlement.DeductibleRule{Mode: settlement.DeductibleAnnual, Standards: []settlement.Standard{{Amount: yuan("1200")}}},
 			Pool:       settlement.PoolRule{AnnualCap: yuan("300000"), BandSets: []settlement.BandSet{{Bands: []settlement.Band{{RatioBP: 8000}}}}},
 		}},

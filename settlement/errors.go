@@ -45,6 +45,8 @@ const (
 	CodeNotInsured         Code = "E4104"
 	CodeFilingNeeded       Code = "E4105"
 	CodeWrongPerson        Code = "E4106"
+	CodeChronicNotRecog    Code = "E4107"
+	CodeNotInNetwork       Code = "E4108"
 	CodeVisitNotFound      Code = "E4201"
 	CodeAlreadySettled     Code = "E4202"
 	CodeNoFees             Code = "E4203"
@@ -87,6 +89,8 @@ var catalogue = map[Code]codeInfo{
 	CodeNotInsured:         {ClassRefused, "人员 %s 未参保或参保状态暂停（险种 %s）", "person %s is not insured or insurance is suspended (insurance type %s)"},
 	CodeFilingNeeded:       {ClassRefused, "参保地 %s 要求异地就医备案，可选备案类别：%s", "the insured place %s requires a cross-region filing; categories available: %s"},
 	CodeWrongPerson:        {ClassConflict, "人员编号 %s 与就诊 %s 不符", "person %s does not match visit %s"},
+	CodeChronicNotRecog:    {ClassRefused, "人员 %s 未在参保地登记门诊慢特病 %s（或不在有效期内）", "person %s has no recognition of chronic disease %s by the insured place (or it is not valid on this date)"},
+	CodeNotInNetwork:       {ClassRefused, "定点医药机构 %s 未开通异地就医直接结算", "medical institution %s is not in the cross-region direct-settlement network"},
 	CodeVisitNotFound:      {ClassNotFound, "未找到就诊记录 %s", "visit %s not found"},
 	CodeAlreadySettled:     {ClassConflict, "该就诊已结算，结算ID %s", "visit already settled, setl_id %s"},
 	CodeNoFees:             {ClassRefused, "就诊 %s 收费批次 %s 未上传费用明细", "no fee lines uploaded for visit %s, charge batch %s"},

@@ -223,6 +223,11 @@ func (p processor) uploadFees() (Outcome, Changes, error) {
 		if b.SetlID != "" {
 			return Outcome{}, Changes{}, Errorf(CodeAlreadySettled, b.SetlID)
 		}
+		if len(b.Lines) > 0 && b.Lines[0].DiseCodg != l.DiseCodg {
+			return Outcome{}, Changes{}, Errorf(CodeBadField, "feedetail.dise_codg", Bi(
+				"同一收费批次号病种编号必须一致（批次 "+l.ChrgBchno+"）",
+				"all lines of charge batch "+l.ChrgBchno+" must carry the same disease code"))
+		}
 		item, found, err := p.v.CatalogItem(cat, l.MedListCodg)
 		if err != nil {
 			return Outcome{}, Changes{}, err
@@ -269,13 +274,21 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 	if !ok {
 		return Outcome{}, Changes{}, Errorf(CodeNoPolicy, ins.InsuredAdmdvs, ins.Insutype, date)
 	}
-	rule, ok := policy.Rule(s.MedType)
+	dise := b.Lines[0].DiseCodg
+	rule, ok := policy.Rule(s.MedType, dise)
 	if !ok {
 		return Outcome{}, Changes{}, Errorf(CodeMedTypeNotCovered, s.MedType)
 	}
-	filing, err := filingCategory(person, policy, p.hosp.Admdvs, dateOf(visit.Begntime, p.st))
+	if rule.Scope == ScopeChronic && !recognised(person, dise, date) {
+		return Outcome{}, Changes{}, Errorf(CodeChronicNotRecog, person.PsnNo, dise)
+	}
+	visitDate := dateOf(visit.Begntime, p.st)
+	filing, note, err := filingCategory(person, policy, p.hosp.Admdvs, s.MedType, visitDate, date)
 	if err != nil {
 		return Outcome{}, Changes{}, err
+	}
+	if filing != FilingLocal && !p.hosp.InNetwork {
+		return Outcome{}, Changes{}, Errorf(CodeNotInNetwork, p.hosp.Code)
 	}
 	year := p.st.Time().Year()
 	acc, err := p.v.Accumulators(person.PsnNo, ins.Insutype, year)
@@ -288,11 +301,14 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 	}
 	calc, err := Calculate(CalcInput{
 		Policy: &policy, Rule: rule, Insutype: ins.Insutype, PsnType: ins.PsnType, Grade: p.hosp.Grade,
-		Filing: filing, Lines: b.Lines, Accum: acc, Balance: bal, AcctUsed: s.AcctUsed, Outpatient: true,
+		Identities: person.identitiesOn(date), Cvlserv: ins.CvlservFlag == "1", Filing: filing,
+		CrossProvince: p.hosp.Admdvs[:2] != ins.InsuredAdmdvs[:2],
+		Lines:         b.Lines, Accum: acc, Balance: bal, AcctUsed: s.AcctUsed,
 	})
 	if err != nil {
 		return Outcome{}, Changes{}, err
 	}
+	calc.Trace = append([]string{note}, calc.Trace...)
 	if err := checkSent(s, calc.Amounts); err != nil {
 		return Outcome{}, Changes{}, err
 	}
@@ -300,7 +316,8 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 		MdtrtID: visit.MdtrtID, ChrgBchno: b.ChrgBchno, PsnNo: person.PsnNo, PsnName: person.Name,
 		PsnCertType: person.CertType, CertNo: person.CertNo, Gender: person.Gender, Nation: person.Nation,
 		Birthdate: person.Birthdate, CvlservFlag: ins.CvlservFlag, MdtrtCertType: s.CertType, Insutype: ins.Insutype,
-		PsnType: ins.PsnType, MedType: s.MedType, Hospital: p.hosp.Code, TreatAdmdvs: p.hosp.Admdvs,
+		DiseCodg: dise,
+		PsnType:  ins.PsnType, MedType: s.MedType, Hospital: p.hosp.Code, TreatAdmdvs: p.hosp.Admdvs,
 		InsuredAdmdvs: ins.InsuredAdmdvs, MsgID: p.req.MsgID, SetlTime: p.st.DateTime(), Year: year,
 		PolicyRef: policy.Ref(), CatalogRef: b.CatalogRef, Filing: filing,
 		ClrType: "11", ClrWay: "01", ClrOptins: p.hosp.Admdvs,
@@ -348,27 +365,57 @@ func checkSent(s *SettleRequest, a Amounts) error {
 }
 
 // filingCategory decides how the insured place treats this visit
-// (SETTLEMENT-MODEL §6.5 step 1): local if treated in the insured region,
-// otherwise by the filing whose validity covers the visit date, otherwise by
-// the policy's unfiled action.
-func filingCategory(person Person, policy Policy, treatAdmdvs, date string) (FilingCategory, error) {
-	if treatAdmdvs == policy.InsuredAdmdvs {
-		return FilingLocal, nil
+// (SETTLEMENT-MODEL §6.5 step 1) and says why:
+//   - treated in the insured region itself: local, no filing involved;
+//   - elsewhere in the insured province where the insured place waives
+//     filing (免备案): no filing, no reduction;
+//   - an emergency counts as filed;
+//   - a filing for the treatment place that is valid on the visit date, or
+//     was made later but before this settlement (补办), gives its category;
+//   - otherwise the policy's unfiled action: refuse, or other temporary.
+func filingCategory(person Person, policy Policy, treatAdmdvs, medType, visitDate, settleDate string) (FilingCategory, string, error) {
+	switch {
+	case treatAdmdvs == policy.InsuredAdmdvs:
+		return FilingLocal, "filing: treated in the insured region", nil
+	case policy.IntraProvinceNoFiling && treatAdmdvs[:2] == policy.InsuredAdmdvs[:2]:
+		return FilingIntraProvince, "filing: within the insured province, no filing needed (免备案)", nil
+	case emergencyMedTypes[medType]:
+		return FilingEmergency, "filing: emergency treatment counts as filed", nil
 	}
 	for _, f := range person.Filings {
-		if strings.HasPrefix(treatAdmdvs, f.TreatAdmdvs) && f.ValidFrom <= date && (f.ValidTo == "" || date <= f.ValidTo) {
-			return f.Category, nil
+		if !strings.HasPrefix(treatAdmdvs, f.TreatAdmdvs) || f.ValidFrom > settleDate || (f.ValidTo != "" && visitDate > f.ValidTo) {
+			continue
 		}
+		note := "filing: " + string(f.Category) + " from " + f.ValidFrom
+		if f.ValidFrom > visitDate {
+			note += ", filed after the visit began and before this settlement (补办)"
+		}
+		return f.Category, note, nil
 	}
 	if policy.UnfiledAction == string(FilingTempOther) {
-		return FilingTempOther, nil
+		return FilingTempOther, "filing: none; the insured place settles it as an other temporary trip", nil
 	}
 	cats := make([]string, 0, len(policy.FilingReductionBP))
 	for c := range policy.FilingReductionBP {
 		cats = append(cats, string(c))
 	}
 	sort.Strings(cats)
-	return "", Errorf(CodeFilingNeeded, policy.InsuredAdmdvs, strings.Join(cats, ", "))
+	return "", "", Errorf(CodeFilingNeeded, policy.InsuredAdmdvs, strings.Join(cats, ", "))
+}
+
+// emergencyMedTypes are the medical types of emergency treatment (急诊,
+// 急诊转住院), which counts as filed.
+var emergencyMedTypes = map[string]bool{"13": true, "24": true}
+
+// recognised reports whether the insured place recognised the disease for
+// the person on date.
+func recognised(p Person, dise, date string) bool {
+	for _, c := range p.Chronic {
+		if c.DiseCode == dise && activeOn(c.ValidFrom, c.ValidTo, date) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p processor) cancel() (Outcome, Changes, error) {

@@ -60,6 +60,9 @@ const (
 	FilingReferral  FilingCategory = "REFERRAL"   // 转诊
 	FilingEmergency FilingCategory = "EMERGENCY"  // 急诊抢救, counts as filed
 	FilingTempOther FilingCategory = "TEMP_OTHER" // 其他临时外出
+	// FilingIntraProvince: treated elsewhere in the insured province where
+	// the insured place waives filing (免备案): no filing, no reduction.
+	FilingIntraProvince FilingCategory = "INTRA_PROVINCE"
 )
 
 // Hospital is a designated medical institution registered with the province.
@@ -86,6 +89,9 @@ type Person struct {
 	Insurances []Insurance `json:"insurances" yaml:"insurances"`
 	Identities []Identity  `json:"identities,omitempty" yaml:"identities"`
 	Filings    []Filing    `json:"filings,omitempty" yaml:"filings"`
+	// Chronic are the outpatient chronic and special diseases the insured
+	// place recognised for the person (门慢特病待遇资格).
+	Chronic []ChronicRegistration `json:"chronic,omitempty" yaml:"chronic"`
 	// AccountBalance is the opening personal-account balance, used when the
 	// person is first registered. Afterwards the balance lives in its own
 	// record and changes only with settlements.
@@ -111,6 +117,38 @@ type Identity struct {
 	Type  string `json:"psn_idet_type" yaml:"psn_idet_type"`
 	Begin string `json:"begntime" yaml:"begntime"`
 	End   string `json:"endtime,omitempty" yaml:"endtime"`
+}
+
+// ChronicRegistration is the insured place's recognition of a chronic or
+// special disease for a person, by national disease code.
+type ChronicRegistration struct {
+	DiseCode  string `json:"opsp_dise_code" yaml:"opsp_dise_code"`
+	ValidFrom string `json:"begndate" yaml:"begndate"`
+	ValidTo   string `json:"enddate,omitempty" yaml:"enddate"`
+}
+
+// activeOn reports whether a validity [from, to] covers date; an empty to is
+// open-ended. Date-times compare by their date.
+func activeOn(from, to, date string) bool {
+	return day(from) <= date && (to == "" || date <= day(to))
+}
+
+func day(s string) string {
+	if len(s) > 10 {
+		return s[:10]
+	}
+	return s
+}
+
+// identitiesOn lists the identities valid on date.
+func (p Person) identitiesOn(date string) []string {
+	var out []string
+	for _, id := range p.Identities {
+		if activeOn(id.Begin, id.End, date) {
+			out = append(out, id.Type)
+		}
+	}
+	return out
 }
 
 // Filing is a cross-region filing (备案) made with the insured place.
@@ -142,6 +180,7 @@ type FeeLine struct {
 	MedListCodg    string `json:"med_list_codg"`
 	MedinsListCodg string `json:"medins_list_codg"`
 	FeeOcurTime    string `json:"fee_ocur_time"`
+	DiseCodg       string `json:"dise_codg,omitempty"` // disease of the batch (门诊慢特病)
 	Amount         Fen    `json:"det_item_fee_sumamt"`
 	Qty            Qty    `json:"cnt"`
 	Price          Price  `json:"pric"`
@@ -208,40 +247,108 @@ func (v *Visit) batch(no string) *Batch {
 	return nil
 }
 
+// PoolAccum is the year-to-date position of one pooled scope: the
+// deductible charged, the in-scope expense above it that entered the bands,
+// and what the pooled fund paid.
+type PoolAccum struct {
+	DedcPaid Fen `json:"dedc_paid"`
+	Elig     Fen `json:"elig"`
+	Paid     Fen `json:"paid"`
+}
+
+func (p PoolAccum) add(d PoolAccum) PoolAccum {
+	return PoolAccum{DedcPaid: p.DedcPaid + d.DedcPaid, Elig: p.Elig + d.Elig, Paid: p.Paid + d.Paid}
+}
+
+// ChronicDisease is one of the five outpatient chronic and special diseases
+// settled directly across provinces; each has its own annual limits.
+type ChronicDisease string
+
+const (
+	ChronicHypertension ChronicDisease = "HTN"                      // 高血压
+	ChronicDiabetes     ChronicDisease = "DM"                       // 糖尿病
+	ChronicCancer       ChronicDisease = "CANCER_RT_CT"             // 恶性肿瘤门诊放化疗
+	ChronicUraemia      ChronicDisease = "URAEMIA_DIALYSIS"         // 尿毒症透析
+	ChronicTransplant   ChronicDisease = "TRANSPLANT_ANTIREJECTION" // 器官移植术后抗排异治疗
+)
+
+// ChronicDiseases lists the five in the order of Accumulators.Chronic.
+var ChronicDiseases = [...]ChronicDisease{ChronicHypertension, ChronicDiabetes, ChronicCancer, ChronicUraemia, ChronicTransplant}
+
+func chronicIndex(d ChronicDisease) int {
+	for i, c := range ChronicDiseases {
+		if c == d {
+			return i
+		}
+	}
+	return -1
+}
+
 // Accumulators are a person's year-to-date figures for one insurance type
 // and benefit year (the 5206 cum_type_code values). A record stores the
-// change it made as an Accumulators value too, so a cancellation can apply
-// the exact negation.
+// change it made as an Accumulators value too, so a cancellation applies the
+// exact negation. The value is comparable with ==.
 type Accumulators struct {
-	Admissions int64 `json:"admissions"`
-	DedcPaid   Fen   `json:"dedc_paid"` // deductible charged
-	PoolElig   Fen   `json:"pool_elig"` // in-scope expense above the deductible that entered the pooled bands
-	Hifp       Fen   `json:"hifp"`      // pooled fund paid
-	OutpHifp   Fen   `json:"outp_hifp,omitempty"`
+	Admissions int64                           `json:"admissions"`
+	Inpatient  PoolAccum                       `json:"inpatient"`  // 住院 (and anything not scoped elsewhere)
+	Outpatient PoolAccum                       `json:"outpatient"` // 普通门诊
+	Chronic    [len(ChronicDiseases)]PoolAccum `json:"chronic"`    // 门诊慢特病, by disease
+	HifobElig  Fen                             `json:"hifob_elig"` // expense above the pooled cap consumed by 大额
+	Hifob      Fen                             `json:"hifob"`      // 职工大额 paid
+	CiiQual    Fen                             `json:"cii_qual"`   // 大病 qualifying personal burden
+	Hifmi      Fen                             `json:"hifmi"`      // 居民大病 paid
+	MafBase    Fen                             `json:"maf_base"`   // 救助 base
+	Maf        Fen                             `json:"maf"`        // 医疗救助 paid
+	Cvlserv    Fen                             `json:"cvlserv"`    // 公务员补助 paid
+	Hifes      Fen                             `json:"hifes"`      // 企业补充 paid
 }
 
 // Add returns a + d.
 func (a Accumulators) Add(d Accumulators) Accumulators {
-	return Accumulators{
+	out := Accumulators{
 		Admissions: a.Admissions + d.Admissions,
-		DedcPaid:   a.DedcPaid + d.DedcPaid,
-		PoolElig:   a.PoolElig + d.PoolElig,
-		Hifp:       a.Hifp + d.Hifp,
-		OutpHifp:   a.OutpHifp + d.OutpHifp,
+		Inpatient:  a.Inpatient.add(d.Inpatient),
+		Outpatient: a.Outpatient.add(d.Outpatient),
+		HifobElig:  a.HifobElig + d.HifobElig,
+		Hifob:      a.Hifob + d.Hifob,
+		CiiQual:    a.CiiQual + d.CiiQual,
+		Hifmi:      a.Hifmi + d.Hifmi,
+		MafBase:    a.MafBase + d.MafBase,
+		Maf:        a.Maf + d.Maf,
+		Cvlserv:    a.Cvlserv + d.Cvlserv,
+		Hifes:      a.Hifes + d.Hifes,
 	}
+	for i := range out.Chronic {
+		out.Chronic[i] = a.Chronic[i].add(d.Chronic[i])
+	}
+	return out
 }
 
 // Neg returns −a.
-func (a Accumulators) Neg() Accumulators { return Accumulators{}.sub(a) }
-
-func (a Accumulators) sub(d Accumulators) Accumulators {
-	return Accumulators{
-		Admissions: a.Admissions - d.Admissions,
-		DedcPaid:   a.DedcPaid - d.DedcPaid,
-		PoolElig:   a.PoolElig - d.PoolElig,
-		Hifp:       a.Hifp - d.Hifp,
-		OutpHifp:   a.OutpHifp - d.OutpHifp,
+func (a Accumulators) Neg() Accumulators {
+	neg := func(p PoolAccum) PoolAccum { return PoolAccum{-p.DedcPaid, -p.Elig, -p.Paid} }
+	out := Accumulators{
+		Admissions: -a.Admissions, Inpatient: neg(a.Inpatient), Outpatient: neg(a.Outpatient),
+		HifobElig: -a.HifobElig, Hifob: -a.Hifob, CiiQual: -a.CiiQual, Hifmi: -a.Hifmi,
+		MafBase: -a.MafBase, Maf: -a.Maf, Cvlserv: -a.Cvlserv, Hifes: -a.Hifes,
 	}
+	for i := range out.Chronic {
+		out.Chronic[i] = neg(a.Chronic[i])
+	}
+	return out
+}
+
+// pool returns the pooled scope a rule uses.
+func (a *Accumulators) pool(r *MedTypeRule) *PoolAccum {
+	switch r.Scope {
+	case ScopeOutpatient:
+		return &a.Outpatient
+	case ScopeChronic:
+		if i := chronicIndex(r.Disease); i >= 0 {
+			return &a.Chronic[i]
+		}
+	}
+	return &a.Inpatient
 }
 
 // Amounts are the settlement figures of the national setlinfo.
@@ -309,6 +416,7 @@ type Record struct {
 	PsnType       string         `json:"psn_type"`
 	MedType       string         `json:"med_type"`
 	MdtrtCertType string         `json:"mdtrt_cert_type,omitempty"`
+	DiseCodg      string         `json:"dise_codg,omitempty"`
 	Hospital      string         `json:"fixmedins_code"`
 	TreatAdmdvs   string         `json:"mdtrtarea_admvs"`
 	InsuredAdmdvs string         `json:"insuplc_admdvs"`

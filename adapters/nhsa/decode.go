@@ -273,6 +273,7 @@ type feeLine struct {
 	MdtrtID        text    `json:"mdtrt_id"`
 	PsnNo          text    `json:"psn_no"`
 	ChrgBchno      text    `json:"chrg_bchno"`
+	DiseCodg       text    `json:"dise_codg"`
 	RxCircFlag     text    `json:"rx_circ_flag"`
 	FeeOcurTime    text    `json:"fee_ocur_time"`
 	MedListCodg    text    `json:"med_list_codg"`
@@ -310,7 +311,7 @@ func decodeFees(nodes map[string]json.RawMessage) (*settlement.FeeUpload, error)
 			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: f.need("chrg_bchno", l.ChrgBchno),
 			FeeOcurTime: f.dateTime("fee_ocur_time", l.FeeOcurTime), MedListCodg: f.need("med_list_codg", l.MedListCodg),
 			MedinsListCodg: f.need("medins_list_codg", l.MedinsListCodg), Amount: f.money("det_item_fee_sumamt", l.Amount),
-			HospApprFlag: string(l.HospApprFlag),
+			HospApprFlag: string(l.HospApprFlag), DiseCodg: string(l.DiseCodg),
 		}
 		f.need("rx_circ_flag", l.RxCircFlag)
 		f.need("bilg_dept_codg", l.BilgDeptCodg)
