@@ -12,8 +12,9 @@ import (
 )
 
 const (
-	hospCode = "H45010100001"
-	region   = "450100"
+	hospCode   = "H45010100001"
+	offNetwork = "H45020000009"
+	region     = "450100"
 )
 
 func yuan(s string) settlement.Fen {
@@ -75,6 +76,10 @@ func seed(t *testing.T, n *testNode) {
 			Scope:      settlement.ScopeOutpatient,
 			Deductible: settlement.DeductibleRule{Mode: settlement.DeductibleAnnual, Standards: []settlement.Standard{{Amount: yuan("1200")}}},
 			Pool:       settlement.PoolRule{AnnualCap: yuan("300000"), BandSets: []settlement.BandSet{{Bands: []settlement.Band{{RatioBP: 8000}}}}},
+		}, {
+			MedTypes: []string{"14"}, Scope: settlement.ScopeChronic, Disease: settlement.ChronicHypertension, DiseaseCodes: []string{"M03900"},
+			Deductible: settlement.DeductibleRule{Mode: settlement.DeductibleAnnual, Standards: []settlement.Standard{{Amount: 0}}},
+			Pool:       settlement.PoolRule{AnnualCap: yuan("5000"), BandSets: []settlement.BandSet{{Bands: []settlement.Band{{RatioBP: 9000}}}}},
 		}},
 	}
 	must(t, n.PutPolicy(ctx, policy))
@@ -87,8 +92,10 @@ func seed(t *testing.T, n *testNode) {
 		},
 	}))
 	must(t, n.PutHospital(ctx, settlement.Hospital{Code: hospCode, Name: "柳州市人民医院", Admdvs: "450200", Level: "02", Grade: "3", InNetwork: true}))
+	must(t, n.PutHospital(ctx, settlement.Hospital{Code: offNetwork, Name: "柳州市某诊所", Admdvs: "450200", Level: "11", Grade: "1"}))
 	must(t, n.PutPerson(ctx, settlement.Person{PsnNo: "PSN001", CertType: "01", CertNo: "450101198001011234", Name: "张三",
 		Insurances:     []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: region}},
+		Chronic:        []settlement.ChronicRegistration{{DiseCode: "M03900", ValidFrom: "2024-01-01"}},
 		AccountBalance: yuan("10000")}))
 }
 

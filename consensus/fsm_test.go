@@ -296,3 +296,95 @@ func dump(t *testing.T, s *storage.Store) map[string]string {
 }
 
 func contains(s, sub string) bool { return sub != "" && strings.Contains(s, sub) }
+
+func TestPreSettlementEqualsSettlementAndWritesNothing(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	a, err := n.Submit(ctx, register("M1"))
+	must(t, err)
+	id := a.Outcome.Visit.MdtrtID
+	_, err = n.Submit(ctx, example3Fees("M2", id))
+	must(t, err)
+	pre := settle("P1", id)
+	pre.Kind = settlement.KindPreSettle
+	before := dump(t, n.store)
+	preview, err := n.Read(ctx, pre)
+	must(t, err)
+	if after := dump(t, n.store); !reflect.DeepEqual(before, after) {
+		t.Error("pre-settlement changed the state")
+	}
+	real, err := n.Submit(ctx, settle("M3", id))
+	must(t, err)
+	p, r := *preview.Outcome.Record, *real.Outcome.Record
+	if p.SetlID != "" || p.Amounts != r.Amounts || !reflect.DeepEqual(p.Details, r.Details) || p.Deltas != r.Deltas {
+		t.Errorf("pre-settlement differs from settlement:\n%+v\n%+v", p.Amounts, r.Amounts)
+	}
+}
+
+func TestChronicDiseaseNeedsRecognition(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	chronic := func(dise, suffix string) (*settlement.Record, error) {
+		a, err := n.Submit(ctx, register("R"+suffix))
+		must(t, err)
+		id := a.Outcome.Visit.MdtrtID
+		fees := example3Fees("F"+suffix, id)
+		for i := range fees.Fees.Lines {
+			fees.Fees.Lines[i].DiseCodg = dise
+		}
+		_, err = n.Submit(ctx, fees)
+		must(t, err)
+		s := settle("S"+suffix, id)
+		s.Settle.MedType = "14"
+		a, err = n.Submit(ctx, s)
+		return a.Outcome.Record, err
+	}
+	rec, err := chronic("M03900", "1")
+	must(t, err)
+	// Hypertension: no deductible, 90% of 17,150.00 capped at the 5,000.00 annual limit.
+	if rec.Amounts.Hifp != yuan("5000") || rec.Deltas.Chronic[0].Paid != yuan("5000") || rec.Deltas.Outpatient.Paid != 0 {
+		t.Errorf("chronic settlement %+v, deltas %+v", rec.Amounts, rec.Deltas)
+	}
+	_, err = chronic("M01600", "2") // diabetes: no rule in the policy
+	wantCode(t, err, settlement.CodeMedTypeNotCovered)
+}
+
+func TestChronicDiseaseNotRecognised(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	p := settlement.Person{PsnNo: "PSN002", CertNo: "450101198001012222",
+		Insurances: []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: region}}}
+	must(t, n.PutPerson(ctx, p))
+	r := register("X1")
+	r.Register.PsnNo = "PSN002"
+	a, err := n.Submit(ctx, r)
+	must(t, err)
+	id := a.Outcome.Visit.MdtrtID
+	fees := example3Fees("X2", id)
+	for i := range fees.Fees.Lines {
+		fees.Fees.Lines[i].PsnNo, fees.Fees.Lines[i].DiseCodg = "PSN002", "M03900"
+	}
+	_, err = n.Submit(ctx, fees)
+	must(t, err)
+	s := settle("X3", id)
+	s.Settle.PsnNo, s.Settle.MedType = "PSN002", "14"
+	_, err = n.Submit(ctx, s)
+	wantCode(t, err, settlement.CodeChronicNotRecog)
+}
+
+func TestCrossRegionNeedsANetworkHospital(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	req := func(r settlement.Request) settlement.Request { r.Hospital = offNetwork; return r }
+	a, err := n.Submit(ctx, req(register("N1")))
+	must(t, err)
+	id := a.Outcome.Visit.MdtrtID
+	_, err = n.Submit(ctx, req(example3Fees("N2", id)))
+	must(t, err)
+	_, err = n.Submit(ctx, req(settle("N3", id)))
+	wantCode(t, err, settlement.CodeNotInNetwork)
+}

@@ -424,6 +424,24 @@ func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {
 	return nil
 }
 
+// Policies lists every policy version, linearizably.
+func (n *Node) Policies(ctx context.Context) (out []settlement.Policy, err error) {
+	err = n.View(ctx, func(tx *storage.Tx) error {
+		out, err = tx.Policies()
+		return err
+	})
+	return out, err
+}
+
+// Catalogs lists every catalog version, linearizably.
+func (n *Node) Catalogs(ctx context.Context) (out []settlement.CatalogVersion, err error) {
+	err = n.View(ctx, func(tx *storage.Tx) error {
+		out, err = tx.Catalogs()
+		return err
+	})
+	return out, err
+}
+
 // WaitLeader waits until this node is the leader and ready for reads.
 func (n *Node) WaitLeader(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)

@@ -40,6 +40,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Status, if set, reports the node's view of the cluster at GET /status.
 	Status func() any
+	// Admin serves /admin/v1 for operators when AdminToken is set.
+	Admin Admin
+	// AdminToken is the bearer token the admin API requires. Empty turns
+	// the admin API off.
+	AdminToken string
 }
 
 // Server serves the gateway's HTTP endpoints.
@@ -74,6 +79,7 @@ func New(cfg Config) *Server {
 	e.POST("/nhsa/:infno", s.handleNHSA)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
+	s.routeAdmin(e)
 	if cfg.Status != nil {
 		e.GET("/status", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Status()) })
 	}

@@ -252,9 +252,13 @@ func (p Policy) Rule(medType, diseCode string) (*MedTypeRule, bool) {
 }
 
 // Validate checks a policy for mistakes that would make its answers wrong,
-// naming the field at fault.
-func (p Policy) Validate() error {
-	var errs problems
+// naming the fields at fault.
+func (p Policy) Validate() error { return p.Check().err("policy " + p.Ref()) }
+
+// Check lists a policy's mistakes, each naming its field by its path in the
+// policy file (med_types[0].pool.annual_cap).
+func (p Policy) Check() Problems {
+	var errs Problems
 	bad := errs.add
 	if !isDigits(p.InsuredAdmdvs, 6) {
 		bad("insured_admdvs", "must be a 6-digit region code, got %q", p.InsuredAdmdvs)
@@ -283,7 +287,7 @@ func (p Policy) Validate() error {
 		switch cat {
 		case FilingLongTerm, FilingReferral, FilingEmergency, FilingTempOther:
 		default:
-			bad("filing_reduction_bp", "unknown filing category %q", cat)
+			bad("filing_reduction_bp."+string(cat), "unknown filing category %q (LONG_TERM, REFERRAL, EMERGENCY or TEMP_OTHER)", cat)
 		}
 		if r < 0 || r > Full {
 			bad("filing_reduction_bp."+string(cat), "must be 0..10000, got %d", r)
@@ -404,7 +408,7 @@ func (p Policy) Validate() error {
 		}
 	}
 	p.validateLayers(bad)
-	return errs.err("policy " + p.Ref())
+	return errs
 }
 
 func (p Policy) validateLayers(bad func(field, format string, args ...any)) {
@@ -505,8 +509,11 @@ type CatalogItem struct {
 }
 
 // Validate checks a catalog and its items.
-func (c Catalog) Validate() error {
-	var errs problems
+func (c Catalog) Validate() error { return c.Check().err("catalog " + c.Ref()) }
+
+// Check lists a catalog's mistakes, each naming its field.
+func (c Catalog) Check() Problems {
+	var errs Problems
 	bad := errs.add
 	if !isDigits(c.TreatAdmdvs, 6) {
 		bad("treat_admdvs", "must be a 6-digit region code, got %q", c.TreatAdmdvs)
@@ -542,22 +549,33 @@ func (c Catalog) Validate() error {
 			bad(at+".pric_uplmt_amt", "must not be negative")
 		}
 	}
-	return errs.err("catalog " + c.Ref())
+	return errs
 }
 
-// problems collects configuration mistakes, each naming its field, so one
-// pass reports all of them.
-type problems []string
-
-func (p *problems) add(field, format string, args ...any) {
-	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
+// Problem is one mistake in a configuration object.
+type Problem struct {
+	Field   string // path in the file: med_types[0].pool.annual_cap
+	Message string
 }
 
-func (p problems) err(what string) error {
+func (p Problem) String() string { return p.Field + ": " + p.Message }
+
+// Problems collects configuration mistakes so one pass reports all of them.
+type Problems []Problem
+
+func (p *Problems) add(field, format string, args ...any) {
+	*p = append(*p, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p Problems) err(what string) error {
 	if len(p) == 0 {
 		return nil
 	}
-	return Errorf(CodeBadConfig, what+": "+strings.Join(p, "; "))
+	lines := make([]string, len(p))
+	for i, pr := range p {
+		lines[i] = pr.String()
+	}
+	return Errorf(CodeBadConfig, what+": "+strings.Join(lines, "; "))
 }
 
 func isDigits(s string, n int) bool {

@@ -308,7 +308,11 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 	if err != nil {
 		return Outcome{}, Changes{}, err
 	}
-	calc.Trace = append([]string{note}, calc.Trace...)
+	calc.Trace = append([]string{"policy " + policy.Ref() + ", catalog " + b.CatalogRef, note}, calc.Trace...)
+	if len(calc.Details) > 0 {
+		d := &calc.Details[0]
+		d.Process = truncate(calc.Trace[0]+"; "+note+"; "+d.Process, 4000)
+	}
 	if err := checkSent(s, calc.Amounts); err != nil {
 		return Outcome{}, Changes{}, err
 	}

@@ -207,6 +207,35 @@ func (tx *Tx) PutPolicy(p settlement.Policy) error {
 	return tx.put(k, p)
 }
 
+// Policies lists every policy version, by insured region, insurance type
+// and effective date.
+func (tx *Tx) Policies() ([]settlement.Policy, error) {
+	var out []settlement.Policy
+	err := tx.scan(prefixPolicy, func(_, v []byte) error {
+		var p settlement.Policy
+		if err := json.Unmarshal(v, &p); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// Catalogs lists every catalog version (without items).
+func (tx *Tx) Catalogs() ([]settlement.CatalogVersion, error) {
+	var out []settlement.CatalogVersion
+	err := tx.scan(prefixCatalog, func(_, v []byte) error {
+		var c settlement.CatalogVersion
+		if err := json.Unmarshal(v, &c); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
 // PolicyAt returns the policy version in force on date: the one with the
 // latest effective date not after it.
 func (tx *Tx) PolicyAt(insuredAdmdvs, insutype, date string) (settlement.Policy, bool, error) {

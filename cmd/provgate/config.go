@@ -22,6 +22,7 @@ type Config struct {
 	Province ProvinceConfig `yaml:"province"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
+	Admin    AdminConfig    `yaml:"admin"`
 	Seed     SeedConfig     `yaml:"seed"`
 
 	dir string // the config file's directory: seed paths are relative to it
@@ -47,6 +48,28 @@ type ProvinceConfig struct {
 type LimitsConfig struct {
 	MaxBodyBytes   int64         `yaml:"max_body_bytes"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
+// AdminConfig secures the operators' API (/admin/v1).
+type AdminConfig struct {
+	// TokenFile holds the bearer token. $PROVGATE_ADMIN_TOKEN, if set, wins.
+	// With neither, the admin API is off.
+	TokenFile string `yaml:"token_file"`
+}
+
+// adminToken returns the configured token, or "" when the API is off.
+func (c *Config) adminToken() (string, error) {
+	if t := os.Getenv("PROVGATE_ADMIN_TOKEN"); t != "" {
+		return t, nil
+	}
+	if c.Admin.TokenFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(c.path(c.Admin.TokenFile))
+	if err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // LogConfig chooses the log level and format.
@@ -154,22 +177,16 @@ func (c *Config) loadSeed() (*seedData, error) {
 		}
 	}
 	for _, p := range c.Seed.Policies {
-		var pol settlement.Policy
-		if err := decodeYAML(c.path(p), &pol); err != nil {
+		pol, err := loadChecked[settlement.Policy](c.path(p))
+		if err != nil {
 			return nil, err
-		}
-		if err := pol.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.path(p), err)
 		}
 		s.Policies = append(s.Policies, pol)
 	}
 	for _, p := range c.Seed.Catalogs {
-		var cat settlement.Catalog
-		if err := decodeYAML(c.path(p), &cat); err != nil {
+		cat, err := loadChecked[settlement.Catalog](c.path(p))
+		if err != nil {
 			return nil, err
-		}
-		if err := cat.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.path(p), err)
 		}
 		s.Catalogs = append(s.Catalogs, cat)
 	}

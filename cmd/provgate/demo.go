@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,6 +49,14 @@ run gets the stored answers back (idempotent replay).`,
 			if !verbose {
 				cfg.Log.Level = "error" // keep the terminal for the walkthrough
 			}
+			token, err := cfg.adminToken()
+			if err != nil {
+				return err
+			}
+			if token == "" {
+				token = rand.Text()
+				os.Setenv("PROVGATE_ADMIN_TOKEN", token)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := start(ctx, cfg, cfg.logger())
@@ -61,7 +70,7 @@ run gets the stored answers back (idempotent replay).`,
 			if flowErr != nil {
 				fmt.Fprintln(out, "sample flow failed:", flowErr)
 			}
-			printNextSteps(out, n.httpAddr)
+			printNextSteps(out, n.httpAddr, token)
 			fmt.Fprintln(out, "\nserving; press Ctrl-C to stop")
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
@@ -244,7 +253,13 @@ func runSampleFlow(ctx context.Context, w io.Writer, base string) error {
 	return nil
 }
 
-func printNextSteps(w io.Writer, addr string) {
+func printNextSteps(w io.Writer, addr, token string) {
+	fmt.Fprintf(w, `
+Manage policies, catalogs and registries (admin token for this run):
+  export PROVGATE_ADMIN_TOKEN=%s
+  ./bin/provgate policy list --addr %s
+  ./bin/provgate policy apply -f configs/policies/150100-310-2024.yaml --addr %s
+`, token, addr, addr)
 	fmt.Fprintf(w, `
 Send your own requests as a hospital (national JSON envelope, infcode 0 = success):
   curl -s http://%s/nhsa/1101 -H 'Content-Type: application/json' -d '{

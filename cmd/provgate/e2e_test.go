@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -78,12 +79,13 @@ func freeAddr(t *testing.T) string {
 
 // startServe runs `provgate serve` with the example configuration on a data
 // directory and loopback ports, and waits until it is ready.
-func startServe(t *testing.T, dataDir, httpAddr, raftAddr string) *process {
+func startServe(t *testing.T, dataDir, httpAddr, raftAddr string, env ...string) *process {
 	t.Helper()
 	p := &process{t: t, base: "http://" + httpAddr, logs: &syncBuffer{}}
 	p.cmd = exec.Command(binary, "serve", "--config", "../../configs/provgate.yaml",
 		"--data-dir", dataDir, "--http-addr", httpAddr, "--raft-addr", raftAddr)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -385,5 +387,82 @@ func TestDemo(t *testing.T) {
 	second := run()
 	if !strings.Contains(second, "(replayed: same msgid, stored answer)") || !strings.Contains(second, "hifp_pay             11165.00") {
 		t.Errorf("second run on the same directory did not replay:\n%s", second)
+	}
+}
+
+// run runs the provgate CLI and returns its combined output.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	return string(out), err
+}
+
+// TestPolicyApply is the operator's path: list, apply a new version through
+// the admin API and the Raft log, and see settlements use it by date.
+func TestPolicyApply(t *testing.T) {
+	p := startServe(t, t.TempDir(), freeAddr(t), freeAddr(t), "PROVGATE_ADMIN_TOKEN=s3cret")
+	auth := []string{"--addr", p.base, "--token", "s3cret"}
+
+	out, err := run(t, append([]string{"policy", "list"}, auth...)...)
+	if err != nil || !strings.Contains(out, "P1-2024.1") || !strings.Contains(out, "P2-2024.1") || !strings.Contains(out, "P3-2024.1") {
+		t.Fatalf("policy list: %v\n%s", err, out)
+	}
+
+	// A new P1 version from 2026 lowers the other-temporary reduction to 5 points.
+	orig, err := os.ReadFile("../../configs/policies/150826-310-2024.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := strings.NewReplacer(`version: "P1-2024.1"`, `version: "P1-2026.1"`,
+		`effective_from: "2024-01-01"`, `effective_from: "2026-01-01"`, "TEMP_OTHER: 1000", "TEMP_OTHER: 500").Replace(string(orig))
+	file := filepath.Join(t.TempDir(), "p1-2026.yaml")
+	os.WriteFile(file, []byte(next), 0o644)
+	out, err = run(t, append([]string{"policy", "apply", "-f", file}, auth...)...)
+	if err != nil || !strings.Contains(out, "applied policy 150826/310@P1-2026.1") {
+		t.Fatalf("policy apply: %v\n%s", err, out)
+	}
+	out, err = run(t, append([]string{"policy", "apply", "-f", file}, auth...)...)
+	if err != nil {
+		t.Errorf("re-applying the same version was refused: %v\n%s", err, out)
+	}
+	os.WriteFile(file, []byte(strings.Replace(next, "TEMP_OTHER: 500", "TEMP_OTHER: 700", 1)), 0o644)
+	out, err = run(t, append([]string{"policy", "apply", "-f", file}, auth...)...)
+	if err == nil || !strings.Contains(out, "409") || !strings.Contains(out, "E4405") {
+		t.Errorf("changing a published version: %v\n%s", err, out)
+	}
+	out, err = run(t, "policy", "list", "--addr", p.base, "--token", "wrong")
+	if err == nil || !strings.Contains(out, "401") {
+		t.Errorf("wrong token: %v\n%s", err, out)
+	}
+	os.WriteFile(file, []byte(strings.Replace(next, "ratio_bp: 8000", "ratio_bp: 80000", 1)), 0o644)
+	out, err = run(t, append([]string{"policy", "apply", "-f", file}, auth...)...)
+	if err == nil || !regexp.MustCompile(`p1-2026.yaml:\d+: med_types\[0\]\.pool\.band_sets\[0\]\.bands\[0\]\.ratio_bp`).MatchString(out) {
+		t.Errorf("a broken file did not name file, line and field: %v\n%s", err, out)
+	}
+
+	out, err = run(t, append([]string{"catalog", "apply", "-f", "../../configs/catalogs/150100-2024.yaml"}, auth...)...)
+	if err != nil || !strings.Contains(out, "applied catalog 150100@2024.1") {
+		t.Errorf("catalog apply: %v\n%s", err, out)
+	}
+	req, _ := http.NewRequest(http.MethodPost, p.base+"/admin/v1/hospitals",
+		strings.NewReader(`{"code":"H15010200002","name":"示例二院","admdvs":"150102","hosp_lv":"05","grade":"2","in_network":true}`))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("register a hospital through the admin API: %v %v", err, resp)
+	}
+
+	// A settlement today uses the version in force today, and says so.
+	a := p.post("/nhsa/2201", envelope("2201", "H15010100001202601011000000031", map[string]any{"data": map[string]any{
+		"psn_no": psn, "insutype": "310", "begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02",
+		"mdtrt_cert_no": "150826198003150018", "ipt_otp_no": "MZ1", "atddr_no": "D1", "dr_name": "医生",
+		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}}))
+	mdtrtID := field(t, a.Output, "data", "mdtrt_id")
+	p.post("/nhsa/2204", envelope("2204", "H15010100001202601011000000032", feeLines(mdtrtID)))
+	s := p.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000033", settleInput(mdtrtID)))
+	if got := field(t, s.Output, "setlinfo", "hifp_pay"); got != "11962.50" { // 15,950.00 at 80% − 5
+		t.Errorf("hifp_pay under P1-2026.1 = %s, want 11962.50", got)
+	}
+	if !strings.Contains(string(s.Output), "policy 150826/310@P1-2026.1, catalog 150100@2024.1") {
+		t.Errorf("setl_proc_info does not name the versions used: %s", s.Output)
 	}
 }

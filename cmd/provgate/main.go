@@ -21,6 +21,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), demoCommand())
+	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand())
 	return root
 }

@@ -136,7 +136,17 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.Node.HTTPAddr, err)
 	}
 	n.httpAddr = l.Addr().String()
+	token, err := cfg.adminToken()
+	if err != nil {
+		l.Close()
+		n.stop()
+		return nil, err
+	}
+	if token == "" {
+		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
+	}
 	n.http = gateway.New(gateway.Config{
+		Admin: n.raft, AdminToken: token,
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },

@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// Admin is what the operators' API needs from the replicated state.
+// *consensus.Node satisfies it.
+type Admin interface {
+	PutPolicy(ctx context.Context, p settlement.Policy) error
+	PutCatalog(ctx context.Context, c settlement.Catalog) error
+	PutHospital(ctx context.Context, h settlement.Hospital) error
+	PutPerson(ctx context.Context, p settlement.Person) error
+	Policies(ctx context.Context) ([]settlement.Policy, error)
+	Catalogs(ctx context.Context) ([]settlement.CatalogVersion, error)
+}
+
+// statusFor maps a refusal's class to the HTTP status of the admin API.
+// (The national interface always answers 200 with infcode; operators'
+// tools branch on HTTP status.)
+func statusFor(e *settlement.Error) int {
+	switch e.Class() {
+	case settlement.ClassInvalid:
+		return http.StatusBadRequest
+	case settlement.ClassNotFound:
+		return http.StatusNotFound
+	case settlement.ClassConflict:
+		return http.StatusConflict
+	case settlement.ClassRefused:
+		return http.StatusUnprocessableEntity
+	case settlement.ClassUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// routeAdmin registers /admin/v1. Without a token the API is off: every
+// call is refused rather than left open.
+func (s *Server) routeAdmin(e *gin.Engine) {
+	g := e.Group("/admin/v1", s.authorizeAdmin)
+	g.GET("/policies", func(c *gin.Context) { list(c, s, s.cfg.Admin.Policies) })
+	g.GET("/catalogs", func(c *gin.Context) { list(c, s, s.cfg.Admin.Catalogs) })
+	g.POST("/policies", func(c *gin.Context) {
+		put(c, s, func(ctx context.Context, p settlement.Policy) (string, error) { return p.Ref(), s.cfg.Admin.PutPolicy(ctx, p) })
+	})
+	g.POST("/catalogs", func(c *gin.Context) {
+		put(c, s, func(ctx context.Context, cat settlement.Catalog) (string, error) {
+			return cat.Ref(), s.cfg.Admin.PutCatalog(ctx, cat)
+		})
+	})
+	g.POST("/hospitals", func(c *gin.Context) {
+		put(c, s, func(ctx context.Context, h settlement.Hospital) (string, error) { return h.Code, s.cfg.Admin.PutHospital(ctx, h) })
+	})
+	g.POST("/persons", func(c *gin.Context) {
+		put(c, s, func(ctx context.Context, p settlement.Person) (string, error) { return p.PsnNo, s.cfg.Admin.PutPerson(ctx, p) })
+	})
+}
+
+func (s *Server) authorizeAdmin(c *gin.Context) {
+	if s.cfg.Admin == nil || s.cfg.AdminToken == "" {
+		adminError(c, http.StatusForbidden, "the admin API is off: start the node with an admin token")
+		return
+	}
+	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
+		adminError(c, http.StatusUnauthorized, "missing or wrong bearer token")
+		return
+	}
+	c.Next()
+}
+
+func adminError(c *gin.Context, status int, msg string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+func list[T any](c *gin.Context, s *Server, fn func(context.Context) ([]T, error)) {
+	items, err := fn(c.Request.Context())
+	if err != nil {
+		s.adminRefuse(c, err)
+		return
+	}
+	if items == nil {
+		items = []T{}
+	}
+	c.JSON(http.StatusOK, items)
+}
+
+// put decodes one object, hands it to the ledger (which validates it and
+// replicates it through Raft) and answers with its reference.
+func put[T any](c *gin.Context, s *Server, apply func(context.Context, T) (string, error)) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<20))
+	if err != nil {
+		adminError(c, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	var v T
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "JSON: "+err.Error()))
+		return
+	}
+	ref, err := apply(c.Request.Context(), v)
+	if err != nil {
+		s.adminRefuse(c, err)
+		return
+	}
+	s.cfg.Logger.Info("admin change", "path", c.FullPath(), "ref", ref)
+	c.JSON(http.StatusOK, gin.H{"applied": ref})
+}
+
+func (s *Server) adminRefuse(c *gin.Context, err error) {
+	e, internal := answerFor(err)
+	if internal {
+		s.cfg.Logger.Error("admin: internal error", "path", c.FullPath(), "ref", e.ZH, "err", err)
+	}
+	status := statusFor(e)
+	if errors.Is(err, context.DeadlineExceeded) {
+		status = http.StatusGatewayTimeout
+	}
+	c.AbortWithStatusJSON(status, gin.H{"code": e.Code, "error": e.Error()})
+}
