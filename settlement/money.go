@@ -177,19 +177,28 @@ func parseScaled(s string, scale int) (int64, error) {
 }
 
 func formatScaled(v int64, scale int) string {
-	neg := v < 0
-	if neg {
-		v = -v
+	var digits, out [48]byte
+	u := uint64(v)
+	if v < 0 {
+		u = uint64(-v)
 	}
-	s := strconv.FormatInt(v, 10)
-	if len(s) <= scale {
-		s = strings.Repeat("0", scale-len(s)+1) + s
+	d := strconv.AppendUint(digits[:0], u, 10)
+	o := out[:0]
+	if v < 0 {
+		o = append(o, '-')
 	}
-	out := s[:len(s)-scale] + "." + s[len(s)-scale:]
-	if neg {
-		out = "-" + out
+	if len(d) <= scale {
+		o = append(o, '0', '.')
+		for i := len(d); i < scale; i++ {
+			o = append(o, '0')
+		}
+		o = append(o, d...)
+	} else {
+		o = append(o, d[:len(d)-scale]...)
+		o = append(o, '.')
+		o = append(o, d[len(d)-scale:]...)
 	}
-	return out
+	return string(o) // the only allocation
 }
 
 func trimZeros(s string) string {
