@@ -118,6 +118,9 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 		return result{}, err
 	}
 	if ok {
+		if seen.Tombstone {
+			return result{err: settlement.Errorf(settlement.CodeReversedMsgID, req.MsgID)}, nil
+		}
 		if seen.Digest != req.Digest || seen.Kind != req.Kind {
 			return result{err: settlement.Errorf(settlement.CodeMsgIDConflict, req.MsgID)}, nil
 		}

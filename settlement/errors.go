@@ -47,6 +47,10 @@ const (
 	CodeWrongPerson        Code = "E4106"
 	CodeChronicNotRecog    Code = "E4107"
 	CodeNotInNetwork       Code = "E4108"
+	CodeBadSignNo          Code = "E4109"
+	CodeFilingExpired      Code = "E4110"
+	CodeDuplicateEnrolment Code = "E4111"
+	CodeFilingNotFound     Code = "E4112"
 	CodeVisitNotFound      Code = "E4201"
 	CodeAlreadySettled     Code = "E4202"
 	CodeNoFees             Code = "E4203"
@@ -55,6 +59,16 @@ const (
 	CodeAlreadyCancelled   Code = "E4206"
 	CodeNotCancellable     Code = "E4207"
 	CodeWrongMedType       Code = "E4208"
+	CodeWrongState         Code = "E4209"
+	CodeVisitHasFees       Code = "E4210"
+	CodeNotReversible      Code = "E4211"
+	CodeNotDischarged      Code = "E4212"
+	CodeAuthMissing        Code = "E4601"
+	CodeAuthSignature      Code = "E4602"
+	CodeAuthClock          Code = "E4603"
+	CodeAuthReplay         Code = "E4604"
+	CodeAuthHospital       Code = "E4605"
+	CodeFormatNotAllowed   Code = "E4606"
 	CodeAmountsMismatch    Code = "E4301"
 	CodeInvariant          Code = "E4302"
 	CodeNoPolicy           Code = "E4401"
@@ -63,6 +77,7 @@ const (
 	CodeBadConfig          Code = "E4404"
 	CodeVersionConflict    Code = "E4405"
 	CodeMsgIDConflict      Code = "E4901"
+	CodeReversedMsgID      Code = "E4902"
 	CodeOutcomeUnknown     Code = "E5001"
 	CodeUnavailable        Code = "E5002"
 	CodeInternal           Code = "E5000"
@@ -91,6 +106,10 @@ var catalogue = map[Code]codeInfo{
 	CodeWrongPerson:        {ClassConflict, "人员编号 %s 与就诊 %s 不符", "person %s does not match visit %s"},
 	CodeChronicNotRecog:    {ClassRefused, "人员 %s 未在参保地登记门诊慢特病 %s（或不在有效期内）", "person %s has no recognition of chronic disease %s by the insured place (or it is not valid on this date)"},
 	CodeNotInNetwork:       {ClassRefused, "定点医药机构 %s 未开通异地就医直接结算", "medical institution %s is not in the cross-region direct-settlement network"},
+	CodeBadSignNo:          {ClassRefused, "签到流水号 %s 无效或已签退，请重新签到（9001）", "sign_no %s is unknown or signed out; sign in again (9001)"},
+	CodeFilingExpired:      {ClassRefused, "人员 %s 的异地就医备案（%s 至 %s）不覆盖就诊日期 %s，请续办或补办备案", "person %s has a cross-region filing valid %s to %s, which does not cover the visit date %s; renew it or file again"},
+	CodeDuplicateEnrolment: {ClassRefused, "人员 %s 在 %s 重复参保（险种 %s），请先在参保地处理重复参保", "person %s is enrolled twice (%s, insurance type %s); the insured places must resolve the duplicate enrolment first"},
+	CodeFilingNotFound:     {ClassNotFound, "未找到备案记录 %s", "filing %s not found"},
 	CodeVisitNotFound:      {ClassNotFound, "未找到就诊记录 %s", "visit %s not found"},
 	CodeAlreadySettled:     {ClassConflict, "该就诊已结算，结算ID %s", "visit already settled, setl_id %s"},
 	CodeNoFees:             {ClassRefused, "就诊 %s 收费批次 %s 未上传费用明细", "no fee lines uploaded for visit %s, charge batch %s"},
@@ -99,6 +118,16 @@ var catalogue = map[Code]codeInfo{
 	CodeAlreadyCancelled:   {ClassConflict, "结算 %s 已撤销，撤销结算ID %s", "settlement %s is already cancelled, cancellation setl_id %s"},
 	CodeNotCancellable:     {ClassRefused, "结算 %s 不能撤销：%s", "settlement %s cannot be cancelled: %s"},
 	CodeWrongMedType:       {ClassRefused, "医疗类别 %s 不适用于本交易", "medical type %s does not fit this transaction"},
+	CodeWrongState:         {ClassRefused, "就诊 %s 当前状态为 %s，不能办理 %s", "visit %s is %s; %s is not possible in that state"},
+	CodeVisitHasFees:       {ClassRefused, "就诊 %s 仍有%s，请先撤销", "visit %s still has %s; cancel them first"},
+	CodeNotReversible:      {ClassRefused, "交易 %s 不能冲正：%s", "transaction %s cannot be reversed: %s"},
+	CodeNotDischarged:      {ClassRefused, "就诊 %s 尚未办理出院（2402），不能办理出院结算；中途结算请送 mid_setl_flag=1", "visit %s is not discharged (2402); a final settlement needs the discharge, an interim one mid_setl_flag=1"},
+	CodeAuthMissing:        {ClassInvalid, "缺少或无法识别接入凭证（%s）", "missing or unknown gateway credentials (%s)"},
+	CodeAuthSignature:      {ClassInvalid, "报文签名 x-tif-signature 校验失败", "the x-tif-signature does not verify"},
+	CodeAuthClock:          {ClassInvalid, "x-tif-timestamp 与平台时间相差超过 %s 秒，请校准时钟", "x-tif-timestamp is more than %s seconds from the gateway's clock; check the HIS clock"},
+	CodeAuthReplay:         {ClassInvalid, "x-tif-nonce 已使用过，请每次请求生成新的随机串", "x-tif-nonce was already used; send a fresh nonce with every request"},
+	CodeAuthHospital:       {ClassInvalid, "接入账户 %s 不能代表定点医药机构 %s 发送报文", "credentials %s may not send for institution %s"},
+	CodeFormatNotAllowed:   {ClassRefused, "定点医药机构 %s 未登记使用 %s 格式接入", "institution %s is not registered to send the %s format"},
 	CodeAmountsMismatch:    {ClassRefused, "金额不平：%s 上送 %s，平台计算 %s", "amounts do not balance: %s sent %s, computed %s"},
 	CodeInvariant:          {ClassInternal, "结算结果校验未通过（%s），未记账", "settlement failed its consistency check (%s); nothing was recorded"},
 	CodeNoPolicy:           {ClassRefused, "参保地 %s 险种 %s 在 %s 无有效待遇政策", "no policy in force for insured place %s, insurance type %s on %s"},
@@ -106,6 +135,7 @@ var catalogue = map[Code]codeInfo{
 	CodeMedTypeNotCovered:  {ClassRefused, "参保地政策不支持医疗类别 %s 的直接结算", "the insured place's policy does not settle medical type %s directly"},
 	CodeBadConfig:          {ClassInvalid, "配置无效：%s", "invalid configuration: %s"},
 	CodeVersionConflict:    {ClassConflict, "版本 %s 已存在且内容不同，版本一经发布不可修改", "version %s already exists with different content; published versions are immutable"},
+	CodeReversedMsgID:      {ClassConflict, "报文ID %s 已被冲正（2601），原交易不再办理，请使用新的报文ID", "msgid %s was reversed (2601) and will not be processed; send a new msgid"},
 	CodeMsgIDConflict:      {ClassConflict, "报文ID %s 已使用且报文内容不同，请使用新的报文ID", "msgid %s was already used with a different body; send a new msgid"},
 	CodeOutcomeUnknown:     {ClassUnavailable, "处理结果未知，请使用相同报文ID重试", "outcome unknown, retry with the same msgid"},
 	CodeUnavailable:        {ClassUnavailable, "平台暂不可用（%s），请使用相同报文ID重试", "gateway temporarily unavailable (%s), retry with the same msgid"},

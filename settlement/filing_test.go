@@ -28,9 +28,9 @@ func TestFilingCategory(t *testing.T) {
 		{"treated in the insured region", reject, Person{}, "150826", "11", "2024-05-01", "2024-05-01", FilingLocal, "insured region", false},
 		{"valid filing", reject, withFiling(FilingLongTerm, "1501", "2024-01-01", "2024-12-31"), "150102", "21", "2024-05-01", "2024-05-10", FilingLongTerm, "LONG_TERM", false},
 		{"filing for another place", reject, withFiling(FilingLongTerm, "4401", "2024-01-01", ""), "150102", "21", "2024-05-01", "2024-05-10", "", "", true},
-		{"filing expired before the visit", reject, withFiling(FilingReferral, "15", "2023-01-01", "2024-04-30"), "150102", "21", "2024-05-01", "2024-05-10", "", "", true},
+		{"filing expired before the visit", reject, withFiling(FilingReferral, "15", "2023-01-01", "2024-04-30"), "150102", "21", "2024-05-01", "2024-05-10", "", "expired", true},
 		{"filed after admission, before the discharge settlement (补办)", reject, withFiling(FilingReferral, "15", "2024-05-05", ""), "150102", "21", "2024-05-01", "2024-05-10", FilingReferral, "补办", false},
-		{"filed after the settlement does not count", reject, withFiling(FilingReferral, "15", "2024-05-11", ""), "150102", "21", "2024-05-01", "2024-05-10", "", "", true},
+		{"filed after the settlement does not count", reject, withFiling(FilingReferral, "15", "2024-05-11", ""), "150102", "21", "2024-05-01", "2024-05-10", "", "expired", true},
 		{"emergency counts as filed", reject, Person{}, "150102", "13", "2024-05-01", "2024-05-01", FilingEmergency, "emergency", false},
 		{"emergency admission counts as filed", reject, Person{}, "150102", "24", "2024-05-01", "2024-05-03", FilingEmergency, "emergency", false},
 		{"unfiled, policy settles as temporary", temp, Person{}, "150102", "11", "2024-05-01", "2024-05-01", FilingTempOther, "other temporary", false},
@@ -42,8 +42,12 @@ func TestFilingCategory(t *testing.T) {
 			got, note, err := filingCategory(tt.person, tt.policy, tt.treat, tt.medType, tt.visit, tt.settl)
 			if tt.refused {
 				e := AsError(err)
-				if e == nil || e.Code != CodeFilingNeeded || !strings.Contains(e.EN, "LONG_TERM, REFERRAL, EMERGENCY, TEMP_OTHER") && !strings.Contains(e.EN, "EMERGENCY") {
-					t.Fatalf("got %s, %v; want a filing-needed refusal listing the categories", got, err)
+				want := CodeFilingNeeded
+				if tt.note == "expired" {
+					want = CodeFilingExpired // a filing for the place exists, but not for this date
+				}
+				if e == nil || e.Code != want || want == CodeFilingNeeded && !strings.Contains(e.EN, "EMERGENCY, LONG_TERM, REFERRAL, TEMP_OTHER") {
+					t.Fatalf("got %s, %v; want %s", got, err, want)
 				}
 				return
 			}

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -74,6 +75,21 @@ type Hospital struct {
 	Grade     string `json:"grade" yaml:"grade"`           // 1, 2 or 3: the level the insured place's tables use
 	InNetwork bool   `json:"in_network" yaml:"in_network"` // in the cross-region direct-settlement network
 	Disabled  bool   `json:"disabled" yaml:"disabled"`
+	// Formats the hospital may send: nhsa (national JSON), and later
+	// legacy-xml, delimited, hl7v2, fhir. Empty means nhsa only.
+	Formats []string `json:"formats,omitempty" yaml:"formats"`
+	// PaasID and Token are the gateway credentials (x-tif-paasid and the
+	// secret behind x-tif-signature). Token is never shown by list commands.
+	PaasID string `json:"paas_id,omitempty" yaml:"paas_id"`
+	Token  string `json:"token,omitempty" yaml:"token"`
+}
+
+// Speaks reports whether the hospital is registered for a format.
+func (h Hospital) Speaks(format string) bool {
+	if len(h.Formats) == 0 {
+		return format == "nhsa"
+	}
+	return slices.Contains(h.Formats, format)
 }
 
 // Person is an insured person in the province's registry.
@@ -92,6 +108,8 @@ type Person struct {
 	// Chronic are the outpatient chronic and special diseases the insured
 	// place recognised for the person (门慢特病待遇资格).
 	Chronic []ChronicRegistration `json:"chronic,omitempty" yaml:"chronic"`
+	// Fixed are designated-institution filings (人员定点备案, 2505).
+	Fixed []FixedFiling `json:"fixed,omitempty" yaml:"fixed"`
 	// AccountBalance is the opening personal-account balance, used when the
 	// person is first registered. Afterwards the balance lives in its own
 	// record and changes only with settlements.
@@ -122,7 +140,16 @@ type Identity struct {
 // ChronicRegistration is the insured place's recognition of a chronic or
 // special disease for a person, by national disease code.
 type ChronicRegistration struct {
+	Sn        string `json:"trt_dcla_detl_sn,omitempty" yaml:"trt_dcla_detl_sn"`
 	DiseCode  string `json:"opsp_dise_code" yaml:"opsp_dise_code"`
+	ValidFrom string `json:"begndate" yaml:"begndate"`
+	ValidTo   string `json:"enddate,omitempty" yaml:"enddate"`
+}
+
+// FixedFiling designates an institution for the person (2505).
+type FixedFiling struct {
+	Sn        string `json:"trt_dcla_detl_sn" yaml:"trt_dcla_detl_sn"`
+	Hospital  string `json:"fixmedins_code" yaml:"fixmedins_code"`
 	ValidFrom string `json:"begndate" yaml:"begndate"`
 	ValidTo   string `json:"enddate,omitempty" yaml:"enddate"`
 }
@@ -153,6 +180,7 @@ func (p Person) identitiesOn(date string) []string {
 
 // Filing is a cross-region filing (备案) made with the insured place.
 type Filing struct {
+	Sn       string         `json:"trt_dcla_detl_sn,omitempty" yaml:"trt_dcla_detl_sn"`
 	Category FilingCategory `json:"category" yaml:"category"`
 	// TreatAdmdvs is where the filing allows treatment: a 6-digit region, or
 	// a shorter prefix such as "45" for a whole province.
@@ -205,29 +233,75 @@ type LineSplit struct {
 	Memo       string    `json:"memo,omitempty"`
 }
 
-// VisitState is where a visit is in its lifecycle.
+// VisitState is where a visit is in its lifecycle:
+//
+//	outpatient: REGISTERED ─2202→ CANCELLED
+//	inpatient:  ADMITTED ─2402→ DISCHARGED ─2405→ ADMITTED; ADMITTED ─2404→ CANCELLED
+//
+// Fee uploads, settlements and their cancellations happen within a state;
+// the state machine refuses what the current state does not allow.
 type VisitState string
 
 const (
 	VisitRegistered VisitState = "REGISTERED"
-	VisitCancelled  VisitState = "CANCELLED" // registration cancelled (2202)
+	VisitAdmitted   VisitState = "ADMITTED"
+	VisitDischarged VisitState = "DISCHARGED"
+	VisitCancelled  VisitState = "CANCELLED"
+)
+
+// Visit kinds.
+const (
+	Outpatient = "OUTPATIENT"
+	Inpatient  = "INPATIENT"
 )
 
 // Visit is one outpatient visit or inpatient stay (a mdtrt_id).
 type Visit struct {
-	MdtrtID       string     `json:"mdtrt_id"`
-	PsnNo         string     `json:"psn_no"`
-	Insutype      string     `json:"insutype"`
-	Hospital      string     `json:"fixmedins_code"`
-	TreatAdmdvs   string     `json:"mdtrtarea_admvs"`
-	InsuredAdmdvs string     `json:"insuplc_admdvs"`
-	Begntime      string     `json:"begntime"`
-	IptOtpNo      string     `json:"ipt_otp_no"`
-	DeptCode      string     `json:"dept_code,omitempty"`
-	DrName        string     `json:"dr_name,omitempty"`
-	State         VisitState `json:"state"`
-	RegisteredAt  string     `json:"registered_at"`
-	Batches       []Batch    `json:"batches,omitempty"`
+	MdtrtID       string      `json:"mdtrt_id"`
+	PsnNo         string      `json:"psn_no"`
+	Insutype      string      `json:"insutype"`
+	Hospital      string      `json:"fixmedins_code"`
+	TreatAdmdvs   string      `json:"mdtrtarea_admvs"`
+	InsuredAdmdvs string      `json:"insuplc_admdvs"`
+	Kind          string      `json:"kind"`
+	MedType       string      `json:"med_type,omitempty"`
+	Begntime      string      `json:"begntime"`
+	Endtime       string      `json:"endtime,omitempty"`
+	IptOtpNo      string      `json:"ipt_otp_no"`
+	DeptCode      string      `json:"dept_code,omitempty"`
+	DrName        string      `json:"dr_name,omitempty"`
+	DiseCodg      string      `json:"dise_codg,omitempty"`
+	DiseName      string      `json:"dise_name,omitempty"`
+	DscgWay       string      `json:"dscg_way,omitempty"`
+	Diagnoses     []Diagnosis `json:"diseinfo,omitempty"`
+	State         VisitState  `json:"state"`
+	RegisteredAt  string      `json:"registered_at"`
+	Batches       []Batch     `json:"batches,omitempty"`
+	// Settlements are the live (not cancelled) settlements of the visit,
+	// in order; FinalSetlID is the inpatient discharge settlement, if any.
+	Settlements []string `json:"settlements,omitempty"`
+	FinalSetlID string   `json:"final_setl_id,omitempty"`
+}
+
+func (v *Visit) dropSettlement(id string) {
+	v.Settlements = slices.DeleteFunc(v.Settlements, func(s string) bool { return s == id })
+	if v.FinalSetlID == id {
+		v.FinalSetlID = ""
+	}
+	for i := range v.Batches {
+		if v.Batches[i].SetlID == id {
+			v.Batches[i].SetlID = ""
+		}
+	}
+}
+
+// lineCount counts the visit's fee lines.
+func (v *Visit) lineCount() int {
+	n := 0
+	for _, b := range v.Batches {
+		n += len(b.Lines)
+	}
+	return n
 }
 
 // Batch is one charge batch (chrg_bchno) of an outpatient visit.
@@ -421,6 +495,9 @@ type Record struct {
 	TreatAdmdvs   string         `json:"mdtrtarea_admvs"`
 	InsuredAdmdvs string         `json:"insuplc_admdvs"`
 	MsgID         string         `json:"medins_setl_id"` // the hospital's msgid
+	Infno         Kind           `json:"infno"`
+	MidSetl       bool           `json:"mid_setl_flag,omitempty"`
+	Final         bool           `json:"final,omitempty"` // the inpatient discharge settlement
 	SetlTime      string         `json:"setl_time"`
 	Year          int            `json:"year"`
 	PolicyRef     string         `json:"policy_ref"`

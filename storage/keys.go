@@ -16,7 +16,10 @@ const (
 	prefixVisit    = "v/"        // mdtrt_id → settlement.Visit
 	prefixRecord   = "r/"        // setl_id → settlement.Record
 	prefixPsnRec   = "rp/"       // psn_no/setl_id → "" (records of a person)
+	prefixHospRec  = "rh/"       // fixmedins_code/yyyy-mm-dd/setl_id → "" (records of a hospital by date)
 	prefixIdem     = "i/"        // fixmedins_code/msgid → IdemEntry
+	prefixSession  = "ss/"       // sign_no → settlement.Session
+	prefixPaas     = "hp/"       // paas id → fixmedins_code
 )
 
 func key(prefix string, parts ...string) []byte {

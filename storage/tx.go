@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -90,8 +91,35 @@ func (tx *Tx) Hospital(code string) (settlement.Hospital, bool, error) {
 	return h, ok, err
 }
 
-// PutHospital registers or updates a hospital.
-func (tx *Tx) PutHospital(h settlement.Hospital) error { return tx.put(key(prefixHospital, h.Code), h) }
+// PutHospital registers or updates a hospital and the index of its paas id.
+// A paas id belongs to one hospital.
+func (tx *Tx) PutHospital(h settlement.Hospital) error {
+	old, existed, err := tx.Hospital(h.Code)
+	if err != nil {
+		return err
+	}
+	if h.PaasID != "" {
+		var owner string
+		ok, err := tx.get(key(prefixPaas, h.PaasID), &owner)
+		if err != nil {
+			return err
+		}
+		if ok && owner != h.Code {
+			return settlement.Errorf(settlement.CodeBadConfig, "hospital "+h.Code+": paas_id already belongs to another hospital")
+		}
+	}
+	if existed && old.PaasID != "" && old.PaasID != h.PaasID {
+		if err := tx.txn.Delete(key(prefixPaas, old.PaasID)); err != nil {
+			return err
+		}
+	}
+	if h.PaasID != "" {
+		if err := tx.put(key(prefixPaas, h.PaasID), h.Code); err != nil {
+			return err
+		}
+	}
+	return tx.put(key(prefixHospital, h.Code), h)
+}
 
 // Hospitals lists the registered hospitals in code order.
 func (tx *Tx) Hospitals() ([]settlement.Hospital, error) {
@@ -365,6 +393,28 @@ func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 		if err := tx.txn.Set(key(prefixPsnRec, r.PsnNo, r.SetlID), nil); err != nil {
 			return err
 		}
+		date := r.SetlTime
+		if len(date) > 10 {
+			date = date[:10]
+		}
+		if err := tx.txn.Set(key(prefixHospRec, r.Hospital, date, r.SetlID), nil); err != nil {
+			return err
+		}
+	}
+	if c.Person != nil {
+		if err := tx.PutPerson(*c.Person); err != nil {
+			return err
+		}
+	}
+	if s := c.Session; s != nil {
+		if err := tx.put(key(prefixSession, s.SignNo), s); err != nil {
+			return err
+		}
+	}
+	if ts := c.Tombstone; ts != nil {
+		if err := tx.PutIdem(ts.Hospital, ts.MsgID, IdemEntry{Kind: ts.Infno, Tombstone: true}); err != nil {
+			return err
+		}
 	}
 	if a := c.Accum; a != nil {
 		if err := tx.put(key(prefixAccum, a.PsnNo, a.Insutype, yearPart(a.Year)), a.Value); err != nil {
@@ -381,11 +431,71 @@ func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 
 // IdemEntry is what the idempotency table keeps for an answered request:
 // the request's digest and the answer, so that a retry gets the same answer.
+// A tombstone marks a msgid reversed (2601) before it arrived.
 type IdemEntry struct {
-	Kind    settlement.Kind    `json:"kind"`
-	Digest  string             `json:"digest"`
-	Stamp   settlement.Stamp   `json:"stamp"`
-	Outcome settlement.Outcome `json:"outcome"`
+	Kind      settlement.Kind    `json:"kind"`
+	Digest    string             `json:"digest,omitempty"`
+	Stamp     settlement.Stamp   `json:"stamp"`
+	Outcome   settlement.Outcome `json:"outcome"`
+	Tombstone bool               `json:"tombstone,omitempty"`
+}
+
+// Answered returns the stored answer to a hospital's msgid, if any (not a
+// tombstone).
+func (tx *Tx) Answered(hospital, msgID string) (settlement.Kind, settlement.Outcome, bool, error) {
+	e, ok, err := tx.Idem(hospital, msgID)
+	if err != nil || !ok || e.Tombstone {
+		return "", settlement.Outcome{}, false, err
+	}
+	return e.Kind, e.Outcome, true, nil
+}
+
+// Session returns an operator session by sign_no.
+func (tx *Tx) Session(signNo string) (settlement.Session, bool, error) {
+	var s settlement.Session
+	ok, err := tx.get(key(prefixSession, signNo), &s)
+	return s, ok, err
+}
+
+// RecordsOfHospital lists a hospital's records settled within [from, to],
+// in date order.
+func (tx *Tx) RecordsOfHospital(hospital, from, to string) ([]settlement.Record, error) {
+	prefix := string(key(prefixHospRec, hospital, ""))
+	var ids []string
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = []byte(prefix)
+	it := tx.txn.NewIterator(opts)
+	for it.Seek([]byte(prefix + from)); it.Valid(); it.Next() {
+		rest := string(it.Item().Key()[len(prefix):])
+		date, id, _ := strings.Cut(rest, "/")
+		if date > to {
+			break
+		}
+		ids = append(ids, id)
+	}
+	it.Close()
+	out := make([]settlement.Record, 0, len(ids))
+	for _, id := range ids {
+		r, ok, err := tx.Record(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// HospitalByPaasID finds the hospital whose credentials have this paas id.
+func (tx *Tx) HospitalByPaasID(paasID string) (settlement.Hospital, bool, error) {
+	var code string
+	ok, err := tx.get(key(prefixPaas, paasID), &code)
+	if err != nil || !ok {
+		return settlement.Hospital{}, false, err
+	}
+	return tx.Hospital(code)
 }
 
 // Idem returns the entry for a hospital's msgid.
