@@ -56,26 +56,17 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 	req := settlement.Request{
 		Kind: settlement.Kind(h.Infno), Hospital: string(h.FixmedinsCode), MsgID: string(h.MsgID),
 		Digest: digest, TreatAdmdvs: string(h.MdtrtareaAdmv), InsuredAdmdvs: string(h.InsuplcAdmdvs),
-		Operator: string(h.Opter),
+		Operator: string(h.Opter), SignNo: string(h.SignNo),
 	}
 	nodes := map[string]json.RawMessage{}
 	if err := json.Unmarshal(env.Input, &nodes); err != nil {
 		return Message{}, settlement.Errorf(settlement.CodeBadField, "input", settlement.Bi("应为节点对象（data、feedetail 等）", "must be an object of nodes (data, feedetail, ...)"))
 	}
-	switch req.Kind {
-	case settlement.KindPersonInfo:
-		req.Person, err = decodePersonQuery(nodes)
-	case settlement.KindRegister:
-		req.Register, err = decodeRegistration(nodes)
-	case settlement.KindUploadFees:
-		req.Fees, err = decodeFees(nodes)
-	case settlement.KindPreSettle, settlement.KindSettle:
-		req.Settle, err = decodeSettle(nodes, req.Kind == settlement.KindSettle)
-	case settlement.KindCancelSettle:
-		req.Cancel, err = decodeCancel(nodes)
-	default:
+	decode, ok := decoders[req.Kind]
+	if !ok {
 		return Message{}, settlement.Errorf(settlement.CodeUnknownInfno, string(h.Infno))
 	}
+	err = decode(nodes, &req)
 	if err != nil {
 		return Message{}, err
 	}
@@ -273,6 +264,7 @@ type feeLine struct {
 	MdtrtID        text    `json:"mdtrt_id"`
 	PsnNo          text    `json:"psn_no"`
 	ChrgBchno      text    `json:"chrg_bchno"`
+	MedType        text    `json:"med_type"`
 	DiseCodg       text    `json:"dise_codg"`
 	RxCircFlag     text    `json:"rx_circ_flag"`
 	FeeOcurTime    text    `json:"fee_ocur_time"`
@@ -291,7 +283,7 @@ type feeLine struct {
 // maxFeeLines bounds one upload; hospitals batch at 100 lines in practice.
 const maxFeeLines = 1000
 
-func decodeFees(nodes map[string]json.RawMessage) (*settlement.FeeUpload, error) {
+func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.FeeUpload, error) {
 	var lines []feeLine
 	if err := node(nodes, "feedetail", &lines); err != nil {
 		return nil, err
@@ -308,12 +300,17 @@ func decodeFees(nodes map[string]json.RawMessage) (*settlement.FeeUpload, error)
 		f := fields{path: fmt.Sprintf("input.feedetail[%d].", i)}
 		fl := settlement.FeeLine{
 			FeedetlSn: f.need("feedetl_sn", l.FeedetlSn), MdtrtID: f.need("mdtrt_id", l.MdtrtID),
-			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: f.need("chrg_bchno", l.ChrgBchno),
+			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: string(l.ChrgBchno),
 			FeeOcurTime: f.dateTime("fee_ocur_time", l.FeeOcurTime), MedListCodg: f.need("med_list_codg", l.MedListCodg),
 			MedinsListCodg: f.need("medins_list_codg", l.MedinsListCodg), Amount: f.money("det_item_fee_sumamt", l.Amount),
 			HospApprFlag: string(l.HospApprFlag), DiseCodg: string(l.DiseCodg),
 		}
-		f.need("rx_circ_flag", l.RxCircFlag)
+		if inpatient {
+			f.need("med_type", l.MedType)
+		} else {
+			f.need("chrg_bchno", l.ChrgBchno)
+			f.need("rx_circ_flag", l.RxCircFlag)
+		}
 		f.need("bilg_dept_codg", l.BilgDeptCodg)
 		f.need("bilg_dept_name", l.BilgDeptName)
 		f.need("bilg_dr_codg", l.BilgDrCodg)
@@ -351,8 +348,11 @@ func decodeFees(nodes map[string]json.RawMessage) (*settlement.FeeUpload, error)
 	return up, nil
 }
 
-func decodeSettle(nodes map[string]json.RawMessage, final bool) (*settlement.SettleRequest, error) {
+func decodeSettle(nodes map[string]json.RawMessage, kind settlement.Kind) (*settlement.SettleRequest, error) {
+	inpatient := kind == settlement.KindInpSettle || kind == settlement.KindInpPreSettle
 	var d struct {
+		MidSetlFlag   text    `json:"mid_setl_flag"`
+		DscgTime      text    `json:"dscg_time"`
 		PsnNo         text    `json:"psn_no"`
 		MdtrtCertType text    `json:"mdtrt_cert_type"`
 		MdtrtCertNo   text    `json:"mdtrt_cert_no"`
@@ -369,20 +369,31 @@ func decodeSettle(nodes map[string]json.RawMessage, final bool) (*settlement.Set
 		Preselfpay    decimal `json:"preselfpay_amt"`
 		Inscp         decimal `json:"inscp_scp_amt"`
 	}
-	if err := node(nodes, "data", &d); err != nil {
+	wrapper := "data"
+	if _, ok := nodes["data"]; !ok && inpatient {
+		wrapper = "mdtrtinfo" // Guangzhou wraps 2304 in mdtrtinfo
+	}
+	if err := node(nodes, wrapper, &d); err != nil {
 		return nil, err
 	}
-	f := fields{path: "input.data."}
+	f := fields{path: "input." + wrapper + "."}
 	s := &settlement.SettleRequest{
 		PsnNo: f.need("psn_no", d.PsnNo), CertType: f.need("mdtrt_cert_type", d.MdtrtCertType),
-		MedType: f.need("med_type", d.MedType), Medfee: f.money("medfee_sumamt", d.Medfee),
-		PsnSetlway: f.need("psn_setlway", d.PsnSetlway), MdtrtID: f.need("mdtrt_id", d.MdtrtID),
-		ChrgBchno: f.need("chrg_bchno", d.ChrgBchno), Insutype: f.need("insutype", d.Insutype),
-		AcctUsed: f.flag("acct_used_flag", d.AcctUsedFlag), Invono: string(d.Invono),
+		Medfee: f.money("medfee_sumamt", d.Medfee), PsnSetlway: f.need("psn_setlway", d.PsnSetlway),
+		MdtrtID: f.need("mdtrt_id", d.MdtrtID), Insutype: f.need("insutype", d.Insutype),
+		AcctUsed: f.flag("acct_used_flag", d.AcctUsedFlag), Invono: string(d.Invono), MedType: string(d.MedType),
 	}
 	f.need("mdtrt_cert_no", d.MdtrtCertNo)
 	f.need("acct_used_flag", d.AcctUsedFlag)
-	if final {
+	if inpatient {
+		f.need("mid_setl_flag", d.MidSetlFlag)
+		s.MidSetl = f.flag("mid_setl_flag", d.MidSetlFlag)
+	} else {
+		s.MedType = f.need("med_type", d.MedType)
+		s.ChrgBchno = f.need("chrg_bchno", d.ChrgBchno)
+	}
+	// 2207 must echo the four split amounts; 2304 may.
+	if kind == settlement.KindSettle || (kind == settlement.KindInpSettle && d.Fulamt+d.Overlmt+d.Preselfpay+d.Inscp != "") {
 		s.Split = &settlement.SplitTotals{
 			Fulamt: f.money("fulamt_ownpay_amt", d.Fulamt), Overlmt: f.money("overlmt_selfpay", d.Overlmt),
 			Preselfpay: f.money("preselfpay_amt", d.Preselfpay), Inscp: f.money("inscp_scp_amt", d.Inscp),

@@ -28,6 +28,7 @@ func (r Receiver) Encode(kind settlement.Kind, a settlement.Answer) ([]byte, err
 		InfRefmsgid: r.refmsgid(t, a.Stamp.Index),
 		RefmsgTime:  t.Format("20060102150405.000"),
 		RespondTime: t.Format("20060102150405.000"),
+		WarnMsg:     reversalNote(a.Outcome),
 		Output:      out,
 	})
 }
@@ -54,27 +55,123 @@ func (r Receiver) refmsgid(t time.Time, serial uint64) string {
 }
 
 func output(kind settlement.Kind, a settlement.Answer) (json.RawMessage, error) {
-	var v any
+	var v any = map[string]any{}
 	o := a.Outcome
 	switch kind {
+	case settlement.KindSignIn:
+		v = map[string]any{"signinoutb": map[string]string{"sign_time": o.Session.SignTime, "sign_no": o.Session.SignNo}}
+	case settlement.KindSignOut:
+		v = map[string]any{"signoutoutb": map[string]string{"sign_time": o.Session.Out}}
 	case settlement.KindPersonInfo:
 		v = personOutput(o.Person, a.Stamp)
+	case settlement.KindBenefitCheck:
+		rows := make([]trtInfo, len(o.Benefits))
+		for i, b := range o.Benefits {
+			rows[i] = trtInfo{PsnNo: b.PsnNo, TrtChkType: b.CheckType, FundPayType: b.FundPayType, TrtEnjymntFlag: yesNo(b.Enjoys),
+				Begndate: b.Begin, Enddate: b.End, TrtChkRslt: b.Result}
+		}
+		v = map[string]any{"trtinfo": rows}
+	case settlement.KindCumQuery:
+		rows := make([]cumInfo, len(o.Cum))
+		for i, c := range o.Cum {
+			rows[i] = cumInfo{Insutype: c.Insutype, Year: strconv.Itoa(c.Year), CumYm: c.CumYm, CumTypeCode: c.TypeCode, Cum: money(c.Cum)}
+		}
+		v = map[string]any{"cuminfo": rows}
 	case settlement.KindRegister:
 		v = map[string]any{"data": map[string]string{
 			"mdtrt_id": o.Visit.MdtrtID, "psn_no": o.Visit.PsnNo, "ipt_otp_no": o.Visit.IptOtpNo}}
-	case settlement.KindUploadFees:
+	case settlement.KindAdmit:
+		v = map[string]any{"result": map[string]string{"mdtrt_id": o.Visit.MdtrtID}}
+	case settlement.KindUploadFees, settlement.KindUploadInpFees:
 		rows := make([]feeResult, len(o.Lines))
 		for i, l := range o.Lines {
 			rows[i] = feeResultOf(l)
 		}
 		v = map[string]any{"result": rows}
-	case settlement.KindPreSettle, settlement.KindSettle, settlement.KindCancelSettle:
-		v = settlementOutput(o.Record, kind != settlement.KindPreSettle)
-	default:
-		v = map[string]any{}
+	case settlement.KindPreSettle, settlement.KindSettle, settlement.KindCancelSettle,
+		settlement.KindInpPreSettle, settlement.KindInpSettle, settlement.KindInpCancel:
+		v = settlementOutput(o.Record, kind != settlement.KindPreSettle && kind != settlement.KindInpPreSettle)
+	case settlement.KindSetlQuery:
+		v = settlementQueryOutput(o.Record)
+	case settlement.KindReferralFiling, settlement.KindChronicFiling, settlement.KindFixedFiling:
+		v = map[string]any{"result": map[string]string{"trt_dcla_detl_sn": o.FilingSn}}
+	case settlement.KindReconTotals:
+		rslt := "0"
+		if !o.Recon.Balanced {
+			rslt = "1"
+		}
+		v = map[string]any{"stmtinfo": map[string]string{"setl_optins": "", "stmt_rslt": rslt, "stmt_rslt_dscr": o.Recon.Description}}
+	case settlement.KindReconDetails:
+		rows := make([]reconRow, len(o.Recon.Rows))
+		for i, r := range o.Recon.Rows {
+			rows[i] = reconRow{PsnNo: r.PsnNo, MdtrtID: r.MdtrtID, SetlID: r.SetlID, MsgID: r.MsgID, StmtRslt: r.Result,
+				RefdSetlFlag: r.RefundFlag, Memo: r.Memo, Medfee: money(r.Medfee), FundPay: money(r.FundPay), AcctPay: money(r.AcctPay)}
+		}
+		v = map[string]any{"stmtinfo": map[string]string{"stmt_rslt": yesNo(!o.Recon.Balanced), "stmt_rslt_dscr": o.Recon.Description},
+			"result": rows}
 	}
-	b, err := json.Marshal(v)
-	return b, err
+	return json.Marshal(v)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+type trtInfo struct {
+	PsnNo          string `json:"psn_no"`
+	TrtChkType     string `json:"trt_chk_type"`
+	FundPayType    string `json:"fund_pay_type"`
+	TrtEnjymntFlag string `json:"trt_enjymnt_flag"`
+	Begndate       string `json:"begndate"`
+	Enddate        string `json:"enddate"`
+	TrtChkRslt     string `json:"trt_chk_rslt"`
+}
+
+type cumInfo struct {
+	Insutype    string `json:"insutype"`
+	Year        string `json:"year"`
+	CumYm       string `json:"cum_ym"`
+	CumTypeCode string `json:"cum_type_code"`
+	Cum         money  `json:"cum"`
+}
+
+type reconRow struct {
+	PsnNo        string `json:"psn_no"`
+	MdtrtID      string `json:"mdtrt_id"`
+	SetlID       string `json:"setl_id"`
+	MsgID        string `json:"msgid"`
+	StmtRslt     string `json:"stmt_rslt"`
+	RefdSetlFlag string `json:"refd_setl_flag"`
+	Memo         string `json:"memo"`
+	Medfee       money  `json:"medfee_sumamt"`
+	FundPay      money  `json:"fund_pay_sumamt"`
+	AcctPay      money  `json:"acct_pay"`
+}
+
+// settlementQueryOutput is 5203's richer setlinfo: the standard fields plus
+// the centre-side names (SETL_D) that 5203 answers with.
+func settlementQueryOutput(r *settlement.Record) any {
+	out := settlementOutput(r, true).(map[string]any)
+	info := out["setlinfo"].(setlInfo)
+	refd := "0"
+	if r.Cancels != "" {
+		refd = "1"
+	}
+	out["setlinfo"] = struct {
+		setlInfo
+		FixmedinsCode string `json:"fixmedins_code"`
+		InsuAdmdvs    string `json:"insu_admdvs"`
+		PsnPay        money  `json:"psn_pay"`
+		CashPayamt    money  `json:"cash_payamt"`
+		RefdSetlFlag  string `json:"refd_setl_flag"`
+		Year          string `json:"year"`
+		DiseCodg      string `json:"dise_codg"`
+		Invono        string `json:"invono"`
+	}{info, r.Hospital, r.InsuredAdmdvs, money(r.Amounts.PsnPart), money(r.Amounts.PsnCash), refd, strconv.Itoa(r.Year), r.DiseCodg, ""}
+	return out
 }
 
 type baseInfo struct {
@@ -267,4 +364,20 @@ func settlementOutput(r *settlement.Record, withID bool) any {
 			FundPayamt: money(d.Paid), FundPayTypeName: d.Name, SetlProcInfo: d.Process}
 	}
 	return map[string]any{"setlinfo": info, "setldetail": details}
+}
+
+// reversalNote tells the hospital what a 2601 did (it has no business output).
+func reversalNote(o settlement.Outcome) string {
+	switch o.Reversed {
+	case "":
+		return ""
+	case "tombstone":
+		return "原交易未到达，已登记冲正，迟到的原交易将被拒绝 / the original never arrived; it is marked reversed and will be refused if it arrives"
+	case "already cancelled":
+		return "原交易已撤销 / the original was already undone"
+	}
+	if o.Record != nil {
+		return "原结算已撤销，撤销结算ID " + o.Record.SetlID + " / the settlement was cancelled, setl_id " + o.Record.SetlID
+	}
+	return "原交易已撤销 / the original was undone"
 }
