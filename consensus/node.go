@@ -51,6 +51,9 @@ type Config struct {
 	MaxCommandBytes int
 	// Logger receives the node's logs. Default: discarded.
 	Logger *slog.Logger
+	// Now is the clock the leader stamps commands with. Default time.Now;
+	// tests fix it to get the same ids and times on every run.
+	Now func() time.Time
 
 	// transport replaces the TCP transport (in-process tests).
 	transport raft.Transport
@@ -79,6 +82,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return nil
 }
@@ -269,7 +275,7 @@ func (n *Node) Submit(ctx context.Context, req settlement.Request) (settlement.A
 	if refusal != nil {
 		return settlement.Answer{}, refusal
 	}
-	res, err := n.apply(ctx, cmdRequest, requestCommand{UnixMilli: time.Now().UnixMilli(), Request: req})
+	res, err := n.apply(ctx, cmdRequest, requestCommand{UnixMilli: n.cfg.Now().UnixMilli(), Request: req})
 	if err != nil {
 		return settlement.Answer{}, err
 	}
@@ -339,7 +345,7 @@ func (n *Node) Read(ctx context.Context, req settlement.Request) (settlement.Ans
 	if err := n.linearize(ctx); err != nil {
 		return settlement.Answer{}, err
 	}
-	st := settlement.Stamp{UnixMilli: time.Now().UnixMilli()}
+	st := settlement.Stamp{UnixMilli: n.cfg.Now().UnixMilli()}
 	var out settlement.Outcome
 	err := n.store.View(func(tx *storage.Tx) error {
 		var err error
@@ -422,6 +428,26 @@ func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {
 		return res.err
 	}
 	return nil
+}
+
+// HospitalByPaasID finds the hospital that holds gateway credentials with
+// this paas id, from the local state (credentials change rarely; a stale
+// read at worst refuses a brand-new credential for a moment).
+func (n *Node) HospitalByPaasID(paasID string) (h settlement.Hospital, ok bool, err error) {
+	err = n.store.View(func(tx *storage.Tx) error {
+		h, ok, err = tx.HospitalByPaasID(paasID)
+		return err
+	})
+	return h, ok, err
+}
+
+// Hospitals lists the registered hospitals, linearizably.
+func (n *Node) Hospitals(ctx context.Context) (out []settlement.Hospital, err error) {
+	err = n.View(ctx, func(tx *storage.Tx) error {
+		out, err = tx.Hospitals()
+		return err
+	})
+	return out, err
 }
 
 // Policies lists every policy version, linearizably.

@@ -21,6 +21,7 @@ type Admin interface {
 	PutCatalog(ctx context.Context, c settlement.Catalog) error
 	PutHospital(ctx context.Context, h settlement.Hospital) error
 	PutPerson(ctx context.Context, p settlement.Person) error
+	Hospitals(ctx context.Context) ([]settlement.Hospital, error)
 	Policies(ctx context.Context) ([]settlement.Policy, error)
 	Catalogs(ctx context.Context) ([]settlement.CatalogVersion, error)
 }
@@ -50,8 +51,21 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 	g := e.Group("/admin/v1", s.authorizeAdmin)
 	g.GET("/policies", func(c *gin.Context) { list(c, s, s.cfg.Admin.Policies) })
 	g.GET("/catalogs", func(c *gin.Context) { list(c, s, s.cfg.Admin.Catalogs) })
+	g.GET("/hospitals", func(c *gin.Context) {
+		list(c, s, func(ctx context.Context) ([]settlement.Hospital, error) {
+			hs, err := s.cfg.Admin.Hospitals(ctx)
+			for i := range hs {
+				if hs[i].Token != "" {
+					hs[i].Token = "(set)" // tokens are never shown
+				}
+			}
+			return hs, err
+		})
+	})
 	g.POST("/policies", func(c *gin.Context) {
-		put(c, s, func(ctx context.Context, p settlement.Policy) (string, error) { return p.Ref(), s.cfg.Admin.PutPolicy(ctx, p) })
+		put(c, s, func(ctx context.Context, p settlement.Policy) (string, error) {
+			return p.Ref(), s.cfg.Admin.PutPolicy(ctx, p)
+		})
 	})
 	g.POST("/catalogs", func(c *gin.Context) {
 		put(c, s, func(ctx context.Context, cat settlement.Catalog) (string, error) {
@@ -59,10 +73,14 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 		})
 	})
 	g.POST("/hospitals", func(c *gin.Context) {
-		put(c, s, func(ctx context.Context, h settlement.Hospital) (string, error) { return h.Code, s.cfg.Admin.PutHospital(ctx, h) })
+		put(c, s, func(ctx context.Context, h settlement.Hospital) (string, error) {
+			return h.Code, s.cfg.Admin.PutHospital(ctx, h)
+		})
 	})
 	g.POST("/persons", func(c *gin.Context) {
-		put(c, s, func(ctx context.Context, p settlement.Person) (string, error) { return p.PsnNo, s.cfg.Admin.PutPerson(ctx, p) })
+		put(c, s, func(ctx context.Context, p settlement.Person) (string, error) {
+			return p.PsnNo, s.cfg.Admin.PutPerson(ctx, p)
+		})
 	})
 }
 

@@ -33,6 +33,17 @@ func (s *Server) handleNHSA(c *gin.Context) {
 		s.refuse(c, start, msg, err)
 		return
 	}
+	if v, ok := c.Get(authenticated); ok {
+		h := v.(settlement.Hospital)
+		if h.Code != msg.Request.Hospital {
+			s.refuse(c, start, msg, settlement.Errorf(settlement.CodeAuthHospital, c.GetHeader(headerPaasID), msg.Request.Hospital))
+			return
+		}
+		if !h.Speaks("nhsa") {
+			s.refuse(c, start, msg, settlement.Errorf(settlement.CodeFormatNotAllowed, h.Code, "nhsa"))
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	var a settlement.Answer
@@ -65,7 +76,7 @@ func (s *Server) refuse(c *gin.Context, start time.Time, msg nhsa.Message, err e
 		s.cfg.Logger.Error("internal error", "infno", string(msg.Header.Infno), "msgid", string(msg.Header.MsgID),
 			"fixmedins_code", string(msg.Header.FixmedinsCode), "ref", e.ZH, "err", err)
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, time.Now(), s.serial.next()))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, s.cfg.Now(), s.serial.next()))
 	s.logRequest(msg, string(e.Code), false, start)
 }
 
@@ -80,3 +91,11 @@ func (s *Server) logRequest(msg nhsa.Message, code string, replayed bool, start 
 type serial struct{ n atomic.Uint64 }
 
 func (s *serial) next() uint64 { return s.n.Add(1) }
+
+// nhsaMessage names a request that was refused before its body was read,
+// for the log line: the infno from the URL if there is one.
+func nhsaMessage(c *gin.Context) nhsa.Message {
+	var m nhsa.Message
+	m.Header.Infno = nhsa.Text(c.Param("infno"))
+	return m
+}

@@ -45,6 +45,14 @@ type Config struct {
 	// AdminToken is the bearer token the admin API requires. Empty turns
 	// the admin API off.
 	AdminToken string
+	// Credentials, when set, makes the x-tif gateway headers mandatory on
+	// hospital endpoints. Nil turns authentication off (unit tests only).
+	Credentials Credentials
+	// AuthWindow is how far x-tif-timestamp may be from the clock.
+	// Default 300s.
+	AuthWindow time.Duration
+	// Now is the gateway's clock. Default time.Now.
+	Now func() time.Time
 }
 
 // Server serves the gateway's HTTP endpoints.
@@ -54,6 +62,7 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	serial   serial
+	nonces   nonceCache
 }
 
 func init() {
@@ -72,11 +81,17 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.AuthWindow == 0 {
+		cfg.AuthWindow = 300 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province}}
 	e := gin.New()
 	e.Use(s.recoverPanics)
-	e.POST("/nhsa", s.handleNHSA)
-	e.POST("/nhsa/:infno", s.handleNHSA)
+	e.POST("/nhsa", s.authenticate, s.handleNHSA)
+	e.POST("/nhsa/:infno", s.authenticate, s.handleNHSA)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
 	s.routeAdmin(e)
@@ -120,7 +135,7 @@ func (s *Server) recoverPanics(c *gin.Context) {
 		if p := recover(); p != nil {
 			e := settlement.Errorf(settlement.CodeInternal, reference())
 			s.cfg.Logger.Error("panic in handler", "path", c.FullPath(), "panic", p, "ref", e.ZH)
-			c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, time.Now(), s.serial.next()))
+			c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, s.cfg.Now(), s.serial.next()))
 			c.Abort()
 		}
 	}()

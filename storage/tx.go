@@ -98,6 +98,11 @@ func (tx *Tx) PutHospital(h settlement.Hospital) error {
 	if err != nil {
 		return err
 	}
+	if existed && h.Token == "" {
+		// An update without credentials keeps the ones on record, so that
+		// listing (which never shows tokens) and re-posting is safe.
+		h.PaasID, h.Token = old.PaasID, old.Token
+	}
 	if h.PaasID != "" {
 		var owner string
 		ok, err := tx.get(key(prefixPaas, h.PaasID), &owner)

@@ -12,6 +12,9 @@ import (
 // boolean or null.
 type text string
 
+// Text is a header value, exported so callers can name a request in logs.
+type Text = text
+
 func (t *text) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {

@@ -25,7 +25,8 @@ type Config struct {
 	Admin    AdminConfig    `yaml:"admin"`
 	Seed     SeedConfig     `yaml:"seed"`
 
-	dir string // the config file's directory: seed paths are relative to it
+	dir string           // the config file's directory: seed paths are relative to it
+	now func() time.Time // the clock; nil is time.Now (--clock fixes it for tests)
 }
 
 // NodeConfig identifies the node and where it listens and keeps data.

@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/provgate/provgate/gateway"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -104,6 +106,23 @@ type hospitalClient struct {
 	base string
 	day  string // yyyyMMdd: msgids are stable within a day
 	seq  int
+	now  func() time.Time
+}
+
+// The demo hospital's example credentials (configs/hospitals.yaml).
+const (
+	demoPaasID = "demo-paas-H15010100001"
+	demoToken  = "demo-token-not-for-production"
+)
+
+// signRequest adds the x-tif gateway headers as a HIS does.
+func signRequest(req *http.Request, now time.Time) {
+	ts := strconv.FormatInt(now.Unix(), 10)
+	nonce := rand.Text()
+	req.Header.Set("x-tif-paasid", demoPaasID)
+	req.Header.Set("x-tif-timestamp", ts)
+	req.Header.Set("x-tif-nonce", nonce)
+	req.Header.Set("x-tif-signature", gateway.Sign(ts, demoToken, nonce))
 }
 
 func (h *hospitalClient) call(ctx context.Context, infno string, input any) (map[string]any, error) {
@@ -121,6 +140,7 @@ func (h *hospitalClient) call(ctx context.Context, infno string, input any) (map
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	signRequest(req, h.now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -147,7 +167,7 @@ func (h *hospitalClient) call(ctx context.Context, infno string, input any) (map
 
 func runSampleFlow(ctx context.Context, w io.Writer, base string) error {
 	now := time.Now()
-	h := &hospitalClient{base: base, day: now.Format("20060102")}
+	h := &hospitalClient{base: base, day: now.Format("20060102"), now: time.Now}
 	visitTime := now.Format(time.DateOnly) + " 09:00:00"
 	step := func(infno, what, detail string, replayed bool) {
 		mark := ""
@@ -261,15 +281,18 @@ Manage policies, catalogs and registries (admin token for this run):
   ./bin/provgate policy apply -f configs/policies/150100-310-2024.yaml --addr %s
 `, token, addr, addr)
 	fmt.Fprintf(w, `
-Send your own requests as a hospital (national JSON envelope, infcode 0 = success):
-  curl -s http://%s/nhsa/1101 -H 'Content-Type: application/json' -d '{
-    "infno":"1101","msgid":"H15010100001202401010000000001","mdtrtarea_admvs":"150100",
-    "recer_sys_code":"YBXT","infver":"V1.0","opter_type":"1","opter":"0001","opter_name":"demo",
-    "inf_time":"2024-01-01 00:00:00","fixmedins_code":"H15010100001","fixmedins_name":"demo",
-    "input":{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"%s"}}}'
-  Health: http://%s/healthz   Readiness: http://%s/readyz
-  The README walks through 2201 → 2204 → 2207 → 2208 with curl.
-`, addr, demoCertNo, addr, addr)
+Send your own requests as a hospital (national JSON envelope, signed with the x-tif headers):
+  post() {  # post INFNO MSGID INPUT-JSON, signed with the demo hospital's example credentials
+    ts=$(date +%%s); nonce=$(tr -d - </proc/sys/kernel/random/uuid)
+    sig=$(printf '%%s' "$ts%s$nonce$ts" | sha256sum | cut -d' ' -f1)
+    curl -s http://%s/nhsa/$1 -H 'Content-Type: application/json' -H "x-tif-paasid: %s" \
+      -H "x-tif-timestamp: $ts" -H "x-tif-nonce: $nonce" -H "x-tif-signature: $sig" -d "{\"infno\":\"$1\",\"msgid\":\"$2\",
+      \"mdtrtarea_admvs\":\"150100\",\"recer_sys_code\":\"YBXT\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"opter\":\"0001\",
+      \"opter_name\":\"demo\",\"inf_time\":\"$(date '+%%F %%T')\",\"fixmedins_code\":\"H15010100001\",
+      \"fixmedins_name\":\"demo\",\"input\":$3}"; echo; }
+  post 1101 H15010100001$(date +%%Y%%m%%d%%H%%M%%S)0001 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"%s"}}'
+  Health: http://%s/healthz   Readiness: http://%s/readyz   Transactions: docs/API.md
+`, demoToken, addr, demoPaasID, demoCertNo, addr, addr)
 }
 
 func dig(m map[string]any, path ...string) map[string]any {

@@ -12,11 +12,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/provgate/provgate/gateway"
 )
 
 // binary is the provgate binary built once for the end-to-end tests.
@@ -136,7 +139,16 @@ func (a answer) code() string {
 
 func (p *process) post(path string, body []byte) answer {
 	p.t.Helper()
-	resp, err := http.Post(p.base+path, "application/json", bytes.NewReader(body))
+	return p.postSigned(path, body, func(req *http.Request) { signRequest(req, time.Now()) })
+}
+
+// postSigned posts with the headers sign sets.
+func (p *process) postSigned(path string, body []byte, sign func(*http.Request)) answer {
+	p.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, p.base+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	sign(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -299,12 +311,46 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{"malformed JSON", "/nhsa/2201", []byte(`{"infno":"2201",`), "E4001"},
 		{"missing envelope field", "/nhsa/2201", bytes.Replace(good, []byte(`"opter_name":"e2e",`), nil, 1), "E4002"},
 		{"unknown infno", "/nhsa/9999", bytes.Replace(good, []byte(`"2201"`), []byte(`"9999"`), 1), "E4003"},
-		{"unknown hospital", "/nhsa/2201", bytes.ReplaceAll(good, []byte(`H15010100001`), []byte(`H99999999999`)), "E4101"},
+		{"credentials of another institution", "/nhsa/2201", bytes.ReplaceAll(good, []byte(`H15010100001`), []byte(`H99999999999`)), "E4605"},
 		{"amount with three decimals", "/nhsa/2204", lines("12400.001"), "E4004"},
 		{"amount not price × quantity", "/nhsa/2204", lines("12400.01"), "E4005"},
 		{"body too large", "/nhsa/2201", append(good[:len(good)-1], []byte(`,"pad":"`+strings.Repeat("x", 3<<20)+`"}`)...), "E4007"},
 	}
+	signed := func(ts time.Time, token, nonce string) func(*http.Request) {
+		return func(req *http.Request) {
+			s := strconv.FormatInt(ts.Unix(), 10)
+			req.Header.Set("x-tif-paasid", demoPaasID)
+			req.Header.Set("x-tif-timestamp", s)
+			req.Header.Set("x-tif-nonce", nonce)
+			req.Header.Set("x-tif-signature", gateway.Sign(s, token, nonce))
+		}
+	}
+	auth := []struct {
+		name string
+		sign func(*http.Request)
+		code string
+	}{
+		{"no credentials", func(*http.Request) {}, "E4601"},
+		{"unknown paas id", func(r *http.Request) { signed(time.Now(), demoToken, "n1")(r); r.Header.Set("x-tif-paasid", "nobody") }, "E4601"},
+		{"wrong token", signed(time.Now(), "not-the-token", "n2"), "E4602"},
+		{"timestamp outside the window", signed(time.Now().Add(-time.Hour), demoToken, "n3"), "E4603"},
+	}
 	before := p.status()
+	for _, tt := range auth {
+		t.Run(tt.name, func(t *testing.T) {
+			if a := p.postSigned("/nhsa/2201", good, tt.sign); a.code() != tt.code {
+				t.Errorf("answer %s, want %s", a.raw, tt.code)
+			}
+		})
+	}
+	t.Run("nonce replayed", func(t *testing.T) {
+		sign := signed(time.Now(), demoToken, "same-nonce")
+		p.postSigned("/nhsa/1101", envelope("1101", "H15010100001202601011000000012",
+			map[string]any{"data": map[string]any{"mdtrt_cert_type": "02", "mdtrt_cert_no": "150826198003150018"}}), sign)
+		if a := p.postSigned("/nhsa/2201", good, sign); a.code() != "E4604" {
+			t.Errorf("replayed nonce: %s", a.raw)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := p.post(tt.path, tt.body)

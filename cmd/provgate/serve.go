@@ -24,6 +24,7 @@ import (
 // scripts and tests can start nodes side by side from one file.
 type overrides struct {
 	config, dataDir, httpAddr, raftAddr string
+	clock                               string
 }
 
 func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
@@ -31,6 +32,8 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.dataDir, "data-dir", "", "data directory (overrides node.data_dir)")
 	cmd.Flags().StringVar(&o.httpAddr, "http-addr", "", "HTTP listen address (overrides node.http_addr)")
 	cmd.Flags().StringVar(&o.raftAddr, "raft-addr", "", "Raft listen address (overrides node.raft_addr)")
+	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
+	cmd.Flags().MarkHidden("clock")
 }
 
 func (o *overrides) load() (*Config, error) {
@@ -49,6 +52,13 @@ func (o *overrides) load() (*Config, error) {
 	}
 	if o.raftAddr != "" {
 		cfg.Node.RaftAddr = o.raftAddr
+	}
+	if o.clock != "" {
+		t, err := time.Parse(time.RFC3339, o.clock)
+		if err != nil {
+			return nil, fmt.Errorf("--clock: %w", err)
+		}
+		cfg.now = func() time.Time { return t }
 	}
 	return cfg, cfg.validate()
 }
@@ -109,7 +119,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	}
 	n.raft, err = consensus.Open(consensus.Config{
 		NodeID: cfg.Node.ID, Dir: filepath.Join(cfg.Node.DataDir, "raft"), BindAddr: cfg.Node.RaftAddr,
-		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log,
+		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log, Now: cfg.now,
 	}, n.store)
 	if err != nil {
 		n.store.Close()
@@ -146,7 +156,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
 	}
 	n.http = gateway.New(gateway.Config{
-		Admin: n.raft, AdminToken: token,
+		Admin: n.raft, AdminToken: token, Credentials: n.raft, Now: cfg.now,
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },
