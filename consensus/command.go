@@ -18,6 +18,8 @@ const (
 	cmdPutCatalog  commandType = 3
 	cmdPutHospital commandType = 4
 	cmdPutPerson   commandType = 5
+	cmdPutPersons  commandType = 6 // bulk import
+	cmdAddFilings  commandType = 7 // bulk import
 
 	ignoreUnknown commandType = 0x80
 )
@@ -43,4 +45,5 @@ type result struct {
 	stamp    settlement.Stamp
 	replayed bool
 	err      *settlement.Error
+	rejected []settlement.Rejection // rows a bulk command refused
 }

@@ -39,11 +39,41 @@ var _ raft.BatchingFSM = (*fsm)(nil)
 func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
 // ApplyBatch applies committed entries in one badger transaction together
-// with the index of the last one. Entries at or below the stored applied
-// index were applied before a restart and are skipped. A storage failure
-// stops the node (panic): continuing would let this replica diverge.
+// with the index of the last one; a bulk command (imports, catalogs) gets a
+// transaction of its own, so no transaction outgrows badger's limit. Entries
+// at or below the stored applied index were applied before a restart and are
+// skipped. A storage failure stops the node (panic): continuing would let
+// this replica diverge.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	results := make([]any, len(logs))
+	for start := 0; start < len(logs); {
+		end := start + 1
+		if !bulk(logs[start]) {
+			for end < len(logs) && !bulk(logs[end]) {
+				end++
+			}
+		}
+		f.applyRun(logs[start:end], results[start:end])
+		start = end
+	}
+	return results
+}
+
+// bulk reports whether an entry carries many rows and so gets a
+// transaction of its own.
+func bulk(l *raft.Log) bool {
+	if l.Type != raft.LogCommand || len(l.Data) == 0 {
+		return false
+	}
+	switch commandType(l.Data[0]) {
+	case cmdPutCatalog, cmdPutPersons, cmdAddFilings:
+		return true
+	}
+	return false
+}
+
+// applyRun applies consecutive entries in one transaction.
+func (f *fsm) applyRun(logs []*raft.Log, results []any) {
 	var last *raft.Log
 	err := f.store.Update(func(tx *storage.Tx) error {
 		applied, _, err := tx.Applied()
@@ -76,7 +106,6 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if last != nil {
 		f.setApplied(last.Index)
 	}
-	return results
 }
 
 func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
@@ -102,7 +131,26 @@ func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
 		return putConfig(body, &h, func() error { return nil }, func() error { return tx.PutHospital(h) })
 	case cmdPutPerson:
 		var p settlement.Person
-		return putConfig(body, &p, func() error { return nil }, func() error { return tx.PutPerson(p) })
+		return putConfig(body, &p, func() error { return p.Check().Err("person " + p.PsnNo) }, func() error { return tx.PutPerson(p) })
+	case cmdPutPersons:
+		var ps []settlement.Person
+		if err := json.Unmarshal(body, &ps); err != nil {
+			return result{}, fmt.Errorf("decode persons: %w", err)
+		}
+		return putRows(len(ps), func(i int) (string, error) {
+			if err := ps[i].Check().Err("person " + ps[i].PsnNo); err != nil {
+				return ps[i].PsnNo, err
+			}
+			return ps[i].PsnNo, tx.PutPerson(ps[i])
+		})
+	case cmdAddFilings:
+		var rows []settlement.FilingRow
+		if err := json.Unmarshal(body, &rows); err != nil {
+			return result{}, fmt.Errorf("decode filings: %w", err)
+		}
+		return putRows(len(rows), func(i int) (string, error) {
+			return rows[i].PsnNo, tx.AddFiling(rows[i], fmt.Sprintf("FI%d-%d", l.Index, i))
+		})
 	}
 	if t&ignoreUnknown != 0 {
 		return result{}, nil
@@ -143,6 +191,25 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 		return result{}, err
 	}
 	return result{outcome: out, stamp: st}, nil
+}
+
+// putRows applies the rows of a bulk command one by one. A refused row is
+// reported and skipped; every write of a row comes after its checks, so a
+// refused row writes nothing. A storage fault stops the whole entry.
+func putRows(n int, put func(i int) (string, error)) (result, error) {
+	var res result
+	for i := 0; i < n; i++ {
+		key, err := put(i)
+		if err == nil {
+			continue
+		}
+		e := settlement.AsError(err)
+		if e == nil {
+			return result{}, err
+		}
+		res.rejected = append(res.rejected, settlement.Rejection{Index: i, Key: key, Reason: e.Error()})
+	}
+	return res, nil
 }
 
 // putConfig decodes, validates and stores a configuration command. Decoding

@@ -193,7 +193,8 @@ func TestReplayedEntriesAreSkipped(t *testing.T) {
 	f, err := newFSM(store, nil)
 	must(t, err)
 	entry := func(index uint64, name string) *raft.Log {
-		data, _ := encode(cmdPutPerson, settlement.Person{PsnNo: "P", CertNo: "1", Name: name})
+		data, _ := encode(cmdPutPerson, settlement.Person{PsnNo: "P", CertNo: "1", Name: name,
+			Insurances: []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: region}}})
 		return &raft.Log{Index: index, Term: 1, Type: raft.LogCommand, Data: data}
 	}
 	f.ApplyBatch([]*raft.Log{entry(10, "first")})

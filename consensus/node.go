@@ -416,7 +416,24 @@ func (n *Node) PutHospital(ctx context.Context, h settlement.Hospital) error {
 
 // PutPerson registers or updates an insured person.
 func (n *Node) PutPerson(ctx context.Context, p settlement.Person) error {
+	if err := p.Check().Err("person " + p.PsnNo); err != nil {
+		return err
+	}
 	return n.putConfig(ctx, cmdPutPerson, p)
+}
+
+// PutPersons registers or updates many persons in one log entry and
+// reports the rows it refused.
+func (n *Node) PutPersons(ctx context.Context, ps []settlement.Person) ([]settlement.Rejection, error) {
+	res, err := n.apply(ctx, cmdPutPersons, ps)
+	return res.rejected, err
+}
+
+// AddFilings adds cross-region filings to persons in one log entry and
+// reports the rows it refused.
+func (n *Node) AddFilings(ctx context.Context, rows []settlement.FilingRow) ([]settlement.Rejection, error) {
+	res, err := n.apply(ctx, cmdAddFilings, rows)
+	return res.rejected, err
 }
 
 func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {

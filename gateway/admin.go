@@ -21,6 +21,8 @@ type Admin interface {
 	PutCatalog(ctx context.Context, c settlement.Catalog) error
 	PutHospital(ctx context.Context, h settlement.Hospital) error
 	PutPerson(ctx context.Context, p settlement.Person) error
+	PutPersons(ctx context.Context, ps []settlement.Person) ([]settlement.Rejection, error)
+	AddFilings(ctx context.Context, rows []settlement.FilingRow) ([]settlement.Rejection, error)
 	Hospitals(ctx context.Context) ([]settlement.Hospital, error)
 	Policies(ctx context.Context) ([]settlement.Policy, error)
 	Catalogs(ctx context.Context) ([]settlement.CatalogVersion, error)
@@ -82,6 +84,8 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 			return p.PsnNo, s.cfg.Admin.PutPerson(ctx, p)
 		})
 	})
+	g.POST("/persons/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.PutPersons) })
+	g.POST("/filings/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.AddFilings) })
 }
 
 func (s *Server) authorizeAdmin(c *gin.Context) {
@@ -135,6 +139,37 @@ func put[T any](c *gin.Context, s *Server, apply func(context.Context, T) (strin
 	}
 	s.cfg.Logger.Info("admin change", "path", c.FullPath(), "ref", ref)
 	c.JSON(http.StatusOK, gin.H{"applied": ref})
+}
+
+// maxBatchRows bounds one bulk call, so that it fits one log entry.
+const maxBatchRows = 2000
+
+// batch applies a bulk import call: one log entry for all its rows; the
+// answer lists the rows refused and why.
+func batch[T any](c *gin.Context, s *Server, apply func(context.Context, []T) ([]settlement.Rejection, error)) {
+	var rows []T
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 8<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &rows)
+	}
+	if err != nil {
+		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "JSON array: "+err.Error()))
+		return
+	}
+	if len(rows) > maxBatchRows {
+		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "at most 2000 rows per call"))
+		return
+	}
+	rejected, err := apply(c.Request.Context(), rows)
+	if err != nil {
+		s.adminRefuse(c, err)
+		return
+	}
+	if rejected == nil {
+		rejected = []settlement.Rejection{}
+	}
+	s.cfg.Logger.Info("admin import", "path", c.FullPath(), "rows", len(rows), "rejected", len(rejected))
+	c.JSON(http.StatusOK, gin.H{"rows": len(rows), "rejected": rejected})
 }
 
 func (s *Server) adminRefuse(c *gin.Context, err error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Policy is an insured place's benefit policy for one insurance type,
@@ -567,6 +568,9 @@ func (p *Problems) add(field, format string, args ...any) {
 	*p = append(*p, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Err is nil without problems, else one E4404 refusal listing them all.
+func (p Problems) Err(what string) error { return p.err(what) }
+
 func (p Problems) err(what string) error {
 	if len(p) == 0 {
 		return nil
@@ -590,6 +594,11 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
+// isDate reports whether s is a real calendar date YYYY-MM-DD.
 func isDate(s string) bool {
-	return len(s) == 10 && isDigits(s[:4], 4) && s[4] == '-' && isDigits(s[5:7], 2) && s[7] == '-' && isDigits(s[8:], 2)
+	if len(s) != 10 {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }

@@ -514,3 +514,85 @@ type Record struct {
 	Cancels       string         `json:"cancels,omitempty"`      // on a negative record: the setl_id it cancels
 	CancelledBy   string         `json:"cancelled_by,omitempty"` // on a positive record: its cancellation
 }
+
+// FilingRow is one filing of an import file: whose it is and the filing.
+type FilingRow struct {
+	PsnNo string `json:"psn_no"`
+	Filing
+}
+
+// Rejection is a row of a bulk import that was refused, and why.
+type Rejection struct {
+	Index  int    `json:"index"`
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
+// Check lists a person record's mistakes, each naming its field.
+func (p Person) Check() Problems {
+	var errs Problems
+	if p.PsnNo == "" {
+		errs.add("psn_no", "is required")
+	}
+	if p.CertNo == "" {
+		errs.add("certno", "is required")
+	}
+	if p.Birthdate != "" && !isDate(p.Birthdate) {
+		errs.add("brdy", "must be a date YYYY-MM-DD, got %q", p.Birthdate)
+	}
+	if p.AccountBalance < 0 {
+		errs.add("account_balance", "must not be negative")
+	}
+	if len(p.Insurances) == 0 {
+		errs.add("insurances", "at least one insurance is required")
+	}
+	for i, in := range p.Insurances {
+		at := "insurances[" + strconv.Itoa(i) + "]"
+		if !isDigits(in.Insutype, 3) {
+			errs.add(at+".insutype", "must be a 3-digit insurance type, got %q", in.Insutype)
+		}
+		if !isDigits(in.InsuredAdmdvs, 6) {
+			errs.add(at+".insuplc_admdvs", "must be a 6-digit region code, got %q", in.InsuredAdmdvs)
+		}
+		if in.PsnType == "" {
+			errs.add(at+".psn_type", "is required")
+		}
+		if in.Status == "" {
+			errs.add(at+".psn_insu_stas", "is required")
+		}
+	}
+	for i, id := range p.Identities {
+		if id.Type == "" || !isDate(day(id.Begin)) || (id.End != "" && !isDate(day(id.End))) {
+			errs.add("identities["+strconv.Itoa(i)+"]", "needs a type and dates YYYY-MM-DD")
+		}
+	}
+	for i, f := range p.Filings {
+		for _, pr := range (FilingRow{PsnNo: p.PsnNo, Filing: f}).Check() {
+			errs.add("filings["+strconv.Itoa(i)+"]."+pr.Field, "%s", pr.Message)
+		}
+	}
+	return errs
+}
+
+// Check lists a filing's mistakes.
+func (r FilingRow) Check() Problems {
+	var errs Problems
+	if r.PsnNo == "" {
+		errs.add("psn_no", "is required")
+	}
+	switch r.Category {
+	case FilingLongTerm, FilingReferral, FilingEmergency, FilingTempOther:
+	default:
+		errs.add("category", "must be LONG_TERM, REFERRAL, EMERGENCY or TEMP_OTHER, got %q", r.Category)
+	}
+	if n := len(r.TreatAdmdvs); n < 2 || n > 6 || !isDigits(r.TreatAdmdvs, n) {
+		errs.add("treat_admdvs", "must be a region code or its prefix (2 to 6 digits), got %q", r.TreatAdmdvs)
+	}
+	if !isDate(r.ValidFrom) {
+		errs.add("valid_from", "must be a date YYYY-MM-DD, got %q", r.ValidFrom)
+	}
+	if r.ValidTo != "" && (!isDate(r.ValidTo) || r.ValidTo < r.ValidFrom) {
+		errs.add("valid_to", "must be a date YYYY-MM-DD not before valid_from, got %q", r.ValidTo)
+	}
+	return errs
+}

@@ -82,7 +82,9 @@ func (s *Store) badgerOptions(dir string) badger.Options {
 		WithInMemory(s.opts.InMemory).
 		WithSyncWrites(!s.opts.NoSync && !s.opts.InMemory).
 		// Sized for a small node: the state is small values in the LSM.
-		WithMemTableSize(32 << 20).
+		// 64 MiB memtables let one transaction carry ~9.6 MiB, so the largest
+		// log entry (4 MiB) always fits in the transaction that applies it.
+		WithMemTableSize(64 << 20).
 		WithNumMemtables(3).
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -201,6 +202,28 @@ func (tx *Tx) PutPerson(p settlement.Person) error {
 			}
 		}
 	}
+	return tx.put(key(prefixPerson, p.PsnNo), p)
+}
+
+// AddFiling adds a cross-region filing to a person. A filing with the same
+// serial is replaced, so re-importing a file is harmless.
+func (tx *Tx) AddFiling(row settlement.FilingRow, defaultSn string) error {
+	if err := row.Check().Err("filing of " + row.PsnNo); err != nil {
+		return err
+	}
+	p, ok, err := tx.Person(row.PsnNo)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return settlement.Errorf(settlement.CodeUnknownPerson, "psn_no "+row.PsnNo)
+	}
+	f := row.Filing
+	if f.Sn == "" {
+		f.Sn = defaultSn
+	}
+	p.Filings = slices.DeleteFunc(p.Filings, func(x settlement.Filing) bool { return x.Sn == f.Sn })
+	p.Filings = append(p.Filings, f)
 	return tx.put(key(prefixPerson, p.PsnNo), p)
 }
 

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/provgate/provgate/gateway"
 )
 
@@ -510,5 +512,77 @@ func TestPolicyApply(t *testing.T) {
 	}
 	if !strings.Contains(string(s.Output), "policy 150826/310@P1-2026.1, catalog 150100@2024.1") {
 		t.Errorf("setl_proc_info does not name the versions used: %s", s.Output)
+	}
+}
+
+// TestImport loads persons and filings in bulk through the CLI: good rows
+// are stored (a settlement can use them), bad rows are refused with their
+// line and reason, and nothing stops the import.
+func TestImport(t *testing.T) {
+	p := startServe(t, t.TempDir(), freeAddr(t), freeAddr(t), "PROVGATE_ADMIN_TOKEN=s3cret")
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("psn_no,psn_cert_type,certno,psn_name,gend,brdy,account_balance,insutype,psn_type,psn_insu_stas,insuplc_admdvs,identities\n")
+	const n = 20000
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "IMP%08d,01,15082619900101%04d,测试%d,1,1990-01-01,100.00,310,11,1,150826,\n", i, i%10000, i)
+		if i == 0 { // a second insurance of the same person, on the next row
+			fmt.Fprintf(&b, "IMP%08d,01,15082619900101%04d,测试%d,1,1990-01-01,100.00,390,15,1,150826,DIBAO:2024-01-01\n", i, i, i)
+		}
+	}
+	b.WriteString("IMPBAD1,01,X1,坏行,1,1990-13-45,1.00,310,11,1,150826,\n")                        // bad birthdate
+	b.WriteString("IMPBAD2,01,X2,坏行,1,1990-01-01,1.001,310,11,1,150826,\n")                       // three decimals
+	b.WriteString("IMPBAD3,01,15082619900101" + "0001,重复证件,1,1990-01-01,1.00,310,11,1,150826,\n") // certificate of another person
+	persons := filepath.Join(dir, "persons.csv")
+	os.WriteFile(persons, []byte(b.String()), 0o644)
+	out, err := run(t, "person", "import", "-f", persons, "--addr", p.base, "--token", "s3cret", "--rejects", filepath.Join(dir, "rejects.csv"))
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	// 10,000 distinct certificate numbers for 20,000 persons: the second half clash with the first.
+	want := fmt.Sprintf("%d rows read, %d records stored, %d rows refused", n+4, n/2, n/2+3)
+	if !strings.Contains(out, want) || !strings.Contains(out, "brdy") || !strings.Contains(out, "account_balance") {
+		t.Errorf("import summary, want %q:\n%s", want, out)
+	}
+	rejects, _ := os.ReadFile(filepath.Join(dir, "rejects.csv"))
+	if lines := strings.Count(string(rejects), "\n"); lines != n/2+3+1 {
+		t.Errorf("rejects file has %d lines, want %d", lines, n/2+4)
+	}
+
+	filings := filepath.Join(dir, "filings.jsonl")
+	os.WriteFile(filings, []byte(`{"psn_no":"IMP00000001","category":"LONG_TERM","treat_admdvs":"1501","valid_from":"2024-01-01"}
+{"psn_no":"NOBODY","category":"LONG_TERM","treat_admdvs":"1501","valid_from":"2024-01-01"}
+{"psn_no":"IMP00000002","category":"WEEKEND","treat_admdvs":"1501","valid_from":"2024-01-01"}
+`), 0o644)
+	out, err = run(t, "filing", "import", "-f", filings, "--addr", p.base, "--token", "s3cret")
+	if err != nil || !strings.Contains(out, "3 rows read, 1 records stored, 2 rows refused") || !strings.Contains(out, "insured person not found") {
+		t.Errorf("filing import: %v\n%s", err, out)
+	}
+	a := p.post("/nhsa/1101", envelope("1101", "H15010100001202601011000000041",
+		map[string]any{"data": map[string]any{"mdtrt_cert_type": "02", "mdtrt_cert_no": "150826199001010000"}}))
+	if a.code() != "0" || !strings.Contains(string(a.Output), `"insutype":"390"`) || !strings.Contains(string(a.Output), "DIBAO") {
+		t.Errorf("imported person with two insurances: %s", a.raw)
+	}
+}
+
+// TestEveryCommandBuilds walks the command tree, so a flag clash or a
+// broken command fails here rather than in an operator's terminal.
+func TestEveryCommandBuilds(t *testing.T) {
+	var walk func(prefix string, c interface {
+		Commands() []*cobra.Command
+	})
+	n := 0
+	walk = func(prefix string, c interface{ Commands() []*cobra.Command }) {
+		for _, sub := range c.Commands() {
+			n++
+			if sub.Short == "" {
+				t.Errorf("%s %s has no help text", prefix, sub.Name())
+			}
+			walk(prefix+" "+sub.Name(), sub)
+		}
+	}
+	walk("provgate", rootCommand())
+	if n < 15 {
+		t.Errorf("only %d commands", n)
 	}
 }
