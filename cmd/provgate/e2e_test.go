@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,9 +87,19 @@ func freeAddr(t *testing.T) string {
 // directory and loopback ports, and waits until it is ready.
 func startServe(t *testing.T, dataDir, httpAddr, raftAddr string, env ...string) *process {
 	t.Helper()
+	return startServeArgs(t, []string{"--data-dir", dataDir, "--http-addr", httpAddr, "--raft-addr", raftAddr}, env...)
+}
+
+// startServeArgs runs `provgate serve` with the example configuration and
+// extra flags; without a --data-dir it gets a fresh one and loopback ports.
+func startServeArgs(t *testing.T, args []string, env ...string) *process {
+	t.Helper()
+	if !slices.Contains(args, "--data-dir") {
+		args = append(args, "--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t))
+	}
+	httpAddr := args[slices.Index(args, "--http-addr")+1]
 	p := &process{t: t, base: "http://" + httpAddr, logs: &syncBuffer{}}
-	p.cmd = exec.Command(binary, "serve", "--config", "../../configs/provgate.yaml",
-		"--data-dir", dataDir, "--http-addr", httpAddr, "--raft-addr", raftAddr)
+	p.cmd = exec.Command(binary, append([]string{"serve", "--config", "../../configs/provgate.yaml"}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
