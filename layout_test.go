@@ -2,9 +2,11 @@ package provgate
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -85,6 +87,39 @@ func TestDependencyDirection(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestEveryRefusalIsTested keeps the refusal catalogue honest: every code
+// in settlement/errors.go must be exercised by some test, by its code in a
+// golden file or test, or by its constant name in a test.
+func TestEveryRefusalIsTested(t *testing.T) {
+	src, err := os.ReadFile("settlement/errors.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := regexp.MustCompile(`(Code\w+)\s+Code = "(E\d{4})"`).FindAllStringSubmatch(string(src), -1)
+	if len(consts) < 30 {
+		t.Fatalf("found only %d codes in settlement/errors.go", len(consts))
+	}
+	var corpus strings.Builder
+	filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if strings.HasSuffix(path, "_test.go") || strings.Contains(path, "testdata") {
+			b, _ := os.ReadFile(path)
+			corpus.Write(b)
+		}
+		return nil
+	})
+	all := corpus.String()
+	for _, c := range consts {
+		name, code := c[1], c[2]
+		if !strings.Contains(all, `"`+code+`"`) && !strings.Contains(all, "["+code+"]") && !strings.Contains(all, "."+name) &&
+			!regexp.MustCompile(`\b`+name+`\b`).MatchString(all) {
+			t.Errorf("%s (%s) is exercised by no test", code, name)
 		}
 	}
 }

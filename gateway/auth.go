@@ -64,7 +64,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	if !ok || h.Token == "" || h.Disabled {
+	if !ok || h.Token == "" {
 		fail(settlement.Errorf(settlement.CodeAuthMissing, "x-tif-paasid"))
 		return
 	}
@@ -80,6 +80,10 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	if !s.nonces.fresh(paasID+"\x00"+nonce, now, s.cfg.AuthWindow) {
 		fail(settlement.Errorf(settlement.CodeAuthReplay))
+		return
+	}
+	if h.Disabled {
+		fail(settlement.Errorf(settlement.CodeHospitalDisabled, h.Code))
 		return
 	}
 	c.Set(authenticated, h)

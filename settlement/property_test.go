@@ -163,6 +163,9 @@ func TestPropertyInvariantsHold(t *testing.T) {
 		in := pg.input(&p, genLines(t), acc, genFen(t, "balance", 0, 5_000_000), rapid.Bool().Draw(t, "admission"),
 			genFen(t, "stay_dedc", 0, 300_000))
 		if _, err := Calculate(in); err != nil {
+			if e := AsError(err); e != nil && e.Code == CodeInvariant {
+				t.Fatalf("an invariant broke: %v", err)
+			}
 			t.Fatalf("calculation refused: %v", err)
 		}
 	})
