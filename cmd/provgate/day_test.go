@@ -80,7 +80,8 @@ func (d *hospitalDay) send(name, infno string, body []byte, want string) answer 
 		Setlinfo map[string]json.RawMessage `json:"setlinfo"`
 	}
 	if a.code() == "0" && json.Unmarshal(a.Output, &out) == nil && out.Setlinfo != nil && infno != "2206" && infno != "2303" && infno != "5203" {
-		clr := map[string]string{"2207": "11", "2208": "11", "2304": "21", "2305": "21"}[infno]
+		clr := map[string]string{"2207": "11", "2208": "11", "2304": "21", "2305": "21"}[infno] +
+			"/" + strings.Trim(string(out.Setlinfo["insutype"]), `"`)
 		if d.settled == nil {
 			d.settled = map[string][]map[string]json.RawMessage{}
 		}
@@ -309,6 +310,36 @@ func TestHospitalDay(t *testing.T) {
 	d.call("cancel-referral-filing", "2502", data(map[string]any{"trt_dcla_detl_sn": sn, "psn_no": li, "memo": "录入错误"}), "0")
 	d.call("benefit-without-filing", "2001", data(map[string]any{"psn_no": li, "insutype": "310", "med_type": "21", "begntime": "2026-03-02 10:00:00"}), "0")
 
+	// A second stay for Liu, settled and then unwound step by step.
+	a = d.call("admit-2", "2401", map[string]any{"mdtrtinfo": map[string]any{"psn_no": liu, "insutype": "310",
+		"begntime": "2026-03-02 11:00:00", "mdtrt_cert_type": "02", "mdtrt_cert_no": "150102195802020051", "med_type": "21",
+		"ipt_no": "ZY0002", "atddr_no": "D150100002", "chfpdr_name": "王医生", "adm_dept_codg": "A05", "adm_dept_name": "外科"}}, "0")
+	stay2 := field(t, a.Output, "result", "mdtrt_id")
+	d.call("upload-fees-stay-2", "2301", map[string]any{"feedetail": []any{
+		dayLine("1", stay2, liu, "", "003201000010000-320100001", "2000.00", "1", "2000", ""),
+		dayLine("2", stay2, liu, "", "XL01XX999B001010100002", "500.00", "5", "100", ""),
+	}}, "0")
+	d.call("cancel-one-line", "2302", data(map[string]any{"feedetl_sn": "2", "mdtrt_id": stay2, "psn_no": liu}), "0")
+	d.call("cancel-admission-with-fees-refused", "2404", data(map[string]any{"mdtrt_id": stay2, "psn_no": liu}), "E4210")
+	d.call("discharge-stay-2", "2402", map[string]any{"dscginfo": map[string]any{"mdtrt_id": stay2, "psn_no": liu, "insutype": "310",
+		"endtime": "2026-03-02 16:00:00", "dscg_way": "1"}}, "0")
+	stay2Settle := data(map[string]any{"psn_no": liu, "mdtrt_cert_type": "02", "mdtrt_cert_no": "150102195802020051",
+		"medfee_sumamt": jsonNum("2000.00"), "psn_setlway": "01", "mdtrt_id": stay2, "acct_used_flag": "1", "insutype": "310",
+		"mid_setl_flag": "0"})
+	a = d.call("settle-stay-2", "2304", stay2Settle, "0")
+	stay2Setl := field(t, a.Output, "setlinfo", "setl_id")
+	d.call("cancel-stay-2-settlement", "2305", data(map[string]any{"mdtrt_id": stay2, "setl_id": stay2Setl, "psn_no": liu}), "0")
+	d.call("cancel-stay-2-fees", "2302", data(map[string]any{"feedetl_sn": "0000", "mdtrt_id": stay2, "psn_no": liu}), "0")
+	d.call("cancel-stay-2-discharge", "2405", data(map[string]any{"mdtrt_id": stay2, "psn_no": liu}), "0")
+	d.call("cancel-stay-2-admission", "2404", data(map[string]any{"mdtrt_id": stay2, "psn_no": liu}), "0")
+
+	// Chronic-disease recognition and a designated institution, made and withdrawn.
+	a = d.call("chronic-filing", "2503", data(map[string]any{"psn_no": wang, "insutype": "310", "opsp_dise_code": "M01600",
+		"opsp_dise_name": "糖尿病", "begndate": "2026-03-02"}), "0")
+	d.call("cancel-chronic-filing", "2504", data(map[string]any{"trt_dcla_detl_sn": field(t, a.Output, "result", "trt_dcla_detl_sn"), "psn_no": wang}), "0")
+	a = d.call("fixed-filing", "2505", data(map[string]any{"psn_no": wang, "fixmedins_code": "H15010100001", "begndate": "2026-03-02"}), "0")
+	d.call("cancel-fixed-filing", "2506", data(map[string]any{"trt_dcla_detl_sn": field(t, a.Output, "result", "trt_dcla_detl_sn"), "psn_no": wang}), "0")
+
 	// Evening: reconcile the day. The hospital's own totals come from the
 	// settlement answers it received (the reversal cancelled visit 3's
 	// settlement, which the hospital learns from 5203; here it adds the
@@ -318,7 +349,7 @@ func TestHospitalDay(t *testing.T) {
 		Setlinfo map[string]json.RawMessage `json:"setlinfo"`
 	}
 	json.Unmarshal(a.Output, &q)
-	d.settled["11"] = append(d.settled["11"], q.Setlinfo)
+	d.settled["11/310"] = append(d.settled["11/310"], q.Setlinfo)
 	totals := map[string][3]settlement.Fen{}
 	counts := map[string]int{}
 	var details []any
@@ -332,7 +363,7 @@ func TestHospitalDay(t *testing.T) {
 			t3 := totals[clr]
 			totals[clr] = [3]settlement.Fen{t3[0] + get("medfee_sumamt"), t3[1] + get("fund_pay_sumamt"), t3[2] + get("acct_pay")}
 			counts[clr]++
-			if clr == "11" {
+			if strings.HasPrefix(clr, "11/") {
 				details = append(details, map[string]any{"setl_id": str("setl_id"), "mdtrt_id": str("mdtrt_id"), "psn_no": str("psn_no"),
 					"medfee_sumamt": jsonNum(get("medfee_sumamt").String()), "fund_pay_sumamt": jsonNum(get("fund_pay_sumamt").String()),
 					"acct_pay": jsonNum(get("acct_pay").String()), "refd_setl_flag": map[bool]string{true: "1", false: "0"}[get("medfee_sumamt") < 0]})
@@ -342,19 +373,24 @@ func TestHospitalDay(t *testing.T) {
 	sort.Slice(details, func(i, j int) bool {
 		return details[i].(map[string]any)["setl_id"].(string) < details[j].(map[string]any)["setl_id"].(string)
 	})
-	for _, clr := range []string{"11", "21"} {
-		insutype := map[string]string{"11": "310", "21": "390"}[clr]
-		a = d.call("reconcile-totals-"+clr, "3201", data(map[string]any{"insutype": insutype, "clr_type": clr, "setl_optins": "150100",
-			"stmt_begndate": "2026-03-02", "stmt_enddate": "2026-03-02", "medfee_sumamt": jsonNum(totals[clr][0].String()),
-			"fund_pay_sumamt": jsonNum(totals[clr][1].String()), "acct_pay": jsonNum(totals[clr][2].String()),
-			"fixmedins_setl_cnt": strconv.Itoa(counts[clr])}), "0")
+	groups := make([]string, 0, len(totals))
+	for g := range totals {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		clr, insutype, _ := strings.Cut(g, "/")
+		a = d.call("reconcile-totals-"+clr+"-"+insutype, "3201", data(map[string]any{"insutype": insutype, "clr_type": clr, "setl_optins": "150100",
+			"stmt_begndate": "2026-03-02", "stmt_enddate": "2026-03-02", "medfee_sumamt": jsonNum(totals[g][0].String()),
+			"fund_pay_sumamt": jsonNum(totals[g][1].String()), "acct_pay": jsonNum(totals[g][2].String()),
+			"fixmedins_setl_cnt": strconv.Itoa(counts[g])}), "0")
 		if field(t, a.Output, "stmtinfo", "stmt_rslt") != "0" {
-			t.Errorf("clearing type %s does not balance: %s", clr, a.Output)
+			t.Errorf("%s does not balance: %s", g, a.Output)
 		}
 	}
 	a = d.call("reconcile-details", "3202", data(map[string]any{"setl_optins": "150100", "file_qury_no": "", "clr_type": "11",
-		"stmt_begndate": "2026-03-02", "stmt_enddate": "2026-03-02", "medfee_sumamt": jsonNum(totals["11"][0].String()),
-		"fund_pay_sumamt": jsonNum(totals["11"][1].String()), "cash_payamt": jsonNum("0"), "fixmedins_setl_cnt": strconv.Itoa(counts["11"]),
+		"stmt_begndate": "2026-03-02", "stmt_enddate": "2026-03-02", "medfee_sumamt": jsonNum(totals["11/310"][0].String()),
+		"fund_pay_sumamt": jsonNum(totals["11/310"][1].String()), "cash_payamt": jsonNum("0"), "fixmedins_setl_cnt": strconv.Itoa(counts["11/310"]),
 		"detail": details}), "0")
 	if field(t, a.Output, "stmtinfo", "stmt_rslt") != "0" {
 		t.Errorf("details do not balance: %s", a.Output)
