@@ -183,12 +183,9 @@ func (p processor) reconTotals() (Outcome, Changes, error) {
 	if err != nil {
 		return none, noChanges, err
 	}
-	res := &ReconResult{Count: len(recs)}
+	res := &ReconResult{}
 	for _, rec := range recs {
-		res.Medfee += rec.Amounts.Medfee
-		res.FundPay += rec.Amounts.FundPay
-		res.AcctPay += rec.Amounts.AcctPay
-		res.CashPay += rec.Amounts.PsnCash
+		res.add(rec)
 	}
 	res.Balanced = res.Medfee == r.Medfee && res.FundPay == r.FundPay && res.AcctPay == r.AcctPay && res.Count == r.Count
 	res.Description = fmt.Sprintf("平台：医疗费总额 %s，基金支付 %s，个人账户 %s，%d 笔 / centre: medfee %s, funds %s, account %s, %d records",
@@ -235,11 +232,7 @@ func (p processor) reconDetails() (Outcome, Changes, error) {
 		}
 		delete(theirs, rec.SetlID)
 		res.Rows = append(res.Rows, row)
-		res.Count++
-		res.Medfee += rec.Amounts.Medfee
-		res.FundPay += rec.Amounts.FundPay
-		res.AcctPay += rec.Amounts.AcctPay
-		res.CashPay += rec.Amounts.PsnCash
+		res.add(rec)
 	}
 	// What only the hospital has, in the order it sent it.
 	for _, d := range r.Details {
@@ -260,4 +253,13 @@ func (p processor) reconDetails() (Outcome, Changes, error) {
 		res.Description = "不平 / not balanced"
 	}
 	return Outcome{Recon: res}, noChanges, nil
+}
+
+// add counts a record into the centre's totals.
+func (r *ReconResult) add(rec Record) {
+	r.Count++
+	r.Medfee += rec.Amounts.Medfee
+	r.FundPay += rec.Amounts.FundPay
+	r.AcctPay += rec.Amounts.AcctPay
+	r.CashPay += rec.Amounts.PsnCash
 }
