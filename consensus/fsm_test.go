@@ -389,3 +389,69 @@ func TestCrossRegionNeedsANetworkHospital(t *testing.T) {
 	_, err = n.Submit(ctx, req(settle("N3", id)))
 	wantCode(t, err, settlement.CodeNotInNetwork)
 }
+
+// TestReconcileDetailsAndIsolation checks 3202's four results per record
+// and that another hospital can read none of these records.
+func TestReconcileDetailsAndIsolation(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	_, rec1 := flow(t, n)
+	a, err := n.Submit(ctx, register("R2"))
+	must(t, err)
+	id2 := a.Outcome.Visit.MdtrtID
+	_, err = n.Submit(ctx, example3Fees("F2", id2))
+	must(t, err)
+	a, err = n.Submit(ctx, settle("S2", id2))
+	must(t, err)
+	rec2 := *a.Outcome.Record
+
+	date := rec1.SetlTime[:10]
+	q := request(settlement.KindReconDetails, "Q1")
+	q.Recon = &settlement.Reconciliation{ClrType: "11", SetlOptins: "450200", Begin: date, End: date, Details: []settlement.ReconDetail{
+		{SetlID: rec1.SetlID, Medfee: rec1.Amounts.Medfee, FundPay: rec1.Amounts.FundPay, AcctPay: rec1.Amounts.AcctPay},     // balanced
+		{SetlID: rec2.SetlID, Medfee: rec2.Amounts.Medfee, FundPay: rec2.Amounts.FundPay - 1, AcctPay: rec2.Amounts.AcctPay}, // different
+		{SetlID: "S-HIS-ONLY", Medfee: 100}, // only at the hospital
+	}}
+	ans, err := n.Read(ctx, q)
+	must(t, err)
+	got := map[string]string{}
+	for _, r := range ans.Outcome.Recon.Rows {
+		got[r.SetlID] = r.Result
+	}
+	want := map[string]string{rec1.SetlID: settlement.ReconBalanced, rec2.SetlID: settlement.ReconDifferent, "S-HIS-ONLY": settlement.ReconOnlyHospital}
+	if !reflect.DeepEqual(got, want) || ans.Outcome.Recon.Balanced {
+		t.Errorf("3202 rows %v, want %v", got, want)
+	}
+	q.Recon.Details = q.Recon.Details[:1]
+	ans, err = n.Read(ctx, q)
+	must(t, err)
+	for _, r := range ans.Outcome.Recon.Rows {
+		if r.SetlID == rec2.SetlID && r.Result != settlement.ReconOnlyCentre {
+			t.Errorf("a record the hospital did not send: %s, want only at the centre", r.Result)
+		}
+	}
+
+	// Another hospital sees none of it.
+	other := request(settlement.KindSetlQuery, "O1")
+	other.Hospital = offNetwork
+	other.SetlQuery = &settlement.CancelRequest{SetlID: rec1.SetlID, MdtrtID: rec1.MdtrtID, PsnNo: "PSN001"}
+	_, err = n.Read(ctx, other)
+	wantCode(t, err, settlement.CodeSettlementNotFound)
+	cancelOther := cancel("O2", rec1.SetlID, rec1.MdtrtID)
+	cancelOther.Hospital = offNetwork
+	_, err = n.Submit(ctx, cancelOther)
+	wantCode(t, err, settlement.CodeSettlementNotFound)
+	feesOther := example3Fees("O3", rec1.MdtrtID)
+	feesOther.Hospital = offNetwork
+	_, err = n.Submit(ctx, feesOther)
+	wantCode(t, err, settlement.CodeVisitNotFound)
+	recon := request(settlement.KindReconTotals, "O4")
+	recon.Hospital = offNetwork
+	recon.Recon = &settlement.Reconciliation{ClrType: "11", SetlOptins: "450200", Begin: date, End: date}
+	ans, err = n.Read(ctx, recon)
+	must(t, err)
+	if ans.Outcome.Recon.Count != 0 {
+		t.Errorf("another hospital's reconciliation counts %d records", ans.Outcome.Recon.Count)
+	}
+}
