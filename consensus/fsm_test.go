@@ -15,6 +15,16 @@ import (
 	"github.com/provgate/provgate/storage"
 )
 
+// uploaded registers a visit and uploads Example 3's fees (msgids M1, M2).
+func uploaded(t *testing.T, n *testNode) (mdtrtID string) {
+	t.Helper()
+	a, err := n.Submit(context.Background(), register("M1"))
+	must(t, err)
+	_, err = n.Submit(context.Background(), example3Fees("M2", a.Outcome.Visit.MdtrtID))
+	must(t, err)
+	return a.Outcome.Visit.MdtrtID
+}
+
 // flow registers a visit, uploads Example 3's fees and settles them.
 func flow(t *testing.T, n *testNode) (mdtrtID string, rec settlement.Record) {
 	t.Helper()
@@ -169,14 +179,10 @@ func TestMedfeeMustBalance(t *testing.T) {
 	n := startNode(t, t.TempDir())
 	seed(t, n)
 	ctx := context.Background()
-	a, err := n.Submit(ctx, register("M1"))
-	must(t, err)
-	id := a.Outcome.Visit.MdtrtID
-	_, err = n.Submit(ctx, example3Fees("M2", id))
-	must(t, err)
+	id := uploaded(t, n)
 	r := settle("M3", id)
 	r.Settle.Medfee = yuan("17999.99")
-	_, err = n.Submit(ctx, r)
+	_, err := n.Submit(ctx, r)
 	wantCode(t, err, settlement.CodeAmountsMismatch)
 	// After the refusal, the same msgid with the corrected body settles.
 	_, err = n.Submit(ctx, settle("M3-fixed", id))
@@ -302,11 +308,7 @@ func TestPreSettlementEqualsSettlementAndWritesNothing(t *testing.T) {
 	n := startNode(t, t.TempDir())
 	seed(t, n)
 	ctx := context.Background()
-	a, err := n.Submit(ctx, register("M1"))
-	must(t, err)
-	id := a.Outcome.Visit.MdtrtID
-	_, err = n.Submit(ctx, example3Fees("M2", id))
-	must(t, err)
+	id := uploaded(t, n)
 	pre := settle("P1", id)
 	pre.Kind = settlement.KindPreSettle
 	before := dump(t, n.store)
