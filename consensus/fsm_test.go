@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -455,5 +456,23 @@ func TestReconcileDetailsAndIsolation(t *testing.T) {
 	must(t, err)
 	if ans.Outcome.Recon.Count != 0 {
 		t.Errorf("another hospital's reconciliation counts %d records", ans.Outcome.Recon.Count)
+	}
+}
+
+// TestReadRightAfterElection reads before any write in a new term: the last
+// committed entry is then the election's no-op or a barrier, which the state
+// machine never sees, and must not hold the read back.
+func TestReadRightAfterElection(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	seed(t, n)
+	n.stop()
+	n = startNode(t, dir)
+	r := request(settlement.KindPersonInfo, "R1")
+	r.Person = &settlement.PersonQuery{CertType: "02", CertNo: "450101198001011234"}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := n.Read(ctx, r); err != nil {
+		t.Fatalf("read after election: %v", err)
 	}
 }

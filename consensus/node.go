@@ -35,9 +35,12 @@ type Config struct {
 	// Advertise is the address other nodes reach this one at. Default: the
 	// address the transport bound.
 	Advertise string
-	// Bootstrap forms a new single-node cluster when the node has no Raft
-	// state yet. Ignored once state exists.
+	// Bootstrap forms a new cluster when the node has no Raft state yet:
+	// of this node alone, or of Peers when given. Ignored once state exists.
 	Bootstrap bool
+	// Peers is the initial membership for Bootstrap (this node included).
+	// Empty means this node alone; others then join with AddVoter.
+	Peers []Peer
 	// ApplyTimeout bounds how long a command may wait to enter the log.
 	// Default 5s.
 	ApplyTimeout time.Duration
@@ -89,6 +92,12 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
+// Peer is a member of the cluster: its id and Raft address.
+type Peer struct {
+	ID   string `json:"id"`
+	Addr string `json:"addr"`
+}
+
 // Node is one member of the provgate Raft cluster.
 type Node struct {
 	cfg   Config
@@ -96,6 +105,7 @@ type Node struct {
 	fsm   *fsm
 	store *storage.Store
 	wal   *wal.WAL
+	logs  *raft.LogCache
 	trans raft.Transport
 
 	// readyForReads is set once this node, as leader, has applied
@@ -128,6 +138,7 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 		return nil, fmt.Errorf("open raft log: %w", err)
 	}
 	logs, err := raft.NewLogCache(512, n.wal)
+	n.logs = logs
 	if err != nil {
 		n.wal.Close()
 		return nil, err
@@ -188,6 +199,12 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 		}
 		if !has {
 			boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: n.trans.LocalAddr()}}}
+			if len(cfg.Peers) > 0 {
+				boot.Servers = boot.Servers[:0]
+				for _, p := range cfg.Peers {
+					boot.Servers = append(boot.Servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+				}
+			}
 			if err := raft.BootstrapCluster(rc, logs, n.wal, snaps, n.trans, boot); err != nil {
 				n.closeTransport()
 				n.wal.Close()
@@ -380,9 +397,16 @@ func (n *Node) linearize(ctx context.Context) error {
 	if err := n.raft.VerifyLeader().Error(); err != nil {
 		return translate(err)
 	}
+	return n.waitApplied(ctx, readIndex)
+}
+
+// waitApplied waits until the state machine has applied every entry up to
+// index that it is given: raft never hands it the no-op of an election or a
+// barrier, so those do not hold a read back.
+func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 	for {
 		applied, moved := n.fsm.appliedIndex()
-		if applied >= readIndex {
+		if applied >= index || n.onlyControlEntries(applied+1, index) {
 			return nil
 		}
 		select {
@@ -391,6 +415,27 @@ func (n *Node) linearize(ctx context.Context) error {
 			return ErrNoLeader
 		}
 	}
+}
+
+// onlyControlEntries reports whether the entries in [from, to] are all
+// entries the state machine never sees (no-ops, barriers).
+func (n *Node) onlyControlEntries(from, to uint64) bool {
+	if to-from > 64 {
+		return false // far behind: just wait
+	}
+	var l raft.Log
+	for i := from; i <= to; i++ {
+		if err := n.logs.GetLog(i, &l); err != nil || l.Type == raft.LogCommand || l.Type == raft.LogConfiguration {
+			return false
+		}
+	}
+	return true
+}
+
+// CaughtUp reports whether this node's state covers the log up to index.
+func (n *Node) CaughtUp(index uint64) bool {
+	applied, _ := n.fsm.appliedIndex()
+	return applied >= index || n.onlyControlEntries(applied+1, index)
 }
 
 // PutPolicy validates a policy version and replicates it.
@@ -519,6 +564,56 @@ func (n *Node) Ready() error {
 
 // IsLeader reports whether this node is the leader.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// AddVoter adds a node to the cluster (on the leader). Adding a member
+// that is already there with the same address is a no-op.
+func (n *Node) AddVoter(ctx context.Context, id, addr string) error {
+	return n.membership(ctx, n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, n.cfg.ApplyTimeout))
+}
+
+// RemoveServer removes a node from the cluster (on the leader).
+func (n *Node) RemoveServer(ctx context.Context, id string) error {
+	return n.membership(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout))
+}
+
+// TransferLeadership hands leadership to another voter, to one chosen by
+// raft when id is empty.
+func (n *Node) TransferLeadership(ctx context.Context, id, addr string) error {
+	if id == "" {
+		return n.membership(ctx, n.raft.LeadershipTransfer())
+	}
+	return n.membership(ctx, n.raft.LeadershipTransferToServer(raft.ServerID(id), raft.ServerAddress(addr)))
+}
+
+func (n *Node) membership(ctx context.Context, f raft.Future) error {
+	if n.raft.State() != raft.Leader {
+		return ErrNotLeader
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case <-ctx.Done():
+		return ErrOutcomeUnknown
+	case err := <-done:
+		if err != nil {
+			return translate(err)
+		}
+		return nil
+	}
+}
+
+// Members lists the cluster's configuration as this node knows it.
+func (n *Node) Members() ([]Peer, error) {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return nil, translate(err)
+	}
+	var out []Peer
+	for _, s := range f.Configuration().Servers {
+		out = append(out, Peer{ID: string(s.ID), Addr: string(s.Address)})
+	}
+	return out, nil
+}
 
 // Status is a node's view of the cluster, for health endpoints.
 type Status struct {
