@@ -20,6 +20,7 @@ const (
 	cmdPutPerson   commandType = 5
 	cmdPutPersons  commandType = 6 // bulk import
 	cmdAddFilings  commandType = 7 // bulk import
+	cmdPutNode     commandType = 8 // a member's addresses
 
 	ignoreUnknown commandType = 0x80
 )

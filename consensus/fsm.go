@@ -132,6 +132,9 @@ func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
 	case cmdPutPerson:
 		var p settlement.Person
 		return putConfig(body, &p, func() error { return p.Check().Err("person " + p.PsnNo) }, func() error { return tx.PutPerson(p) })
+	case cmdPutNode:
+		var info storage.NodeInfo
+		return putConfig(body, &info, func() error { return nil }, func() error { return tx.PutNode(info) })
 	case cmdPutPersons:
 		var ps []settlement.Person
 		if err := json.Unmarshal(body, &ps); err != nil {

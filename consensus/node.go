@@ -562,6 +562,23 @@ func (n *Node) Ready() error {
 	return nil
 }
 
+// WaitForLeader waits until the cluster has a leader (this node or
+// another); on the leader also until it is ready for reads.
+func (n *Node) WaitForLeader(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if addr, _ := n.raft.LeaderWithID(); addr != "" && (!n.IsLeader() || n.readyForReads.Load()) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no leader: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // IsLeader reports whether this node is the leader.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
 
@@ -600,6 +617,62 @@ func (n *Node) membership(ctx context.Context, f raft.Future) error {
 		}
 		return nil
 	}
+}
+
+// Join adds a member (on the leader) and records its addresses: AddVoter,
+// then the registry entry, both idempotent, so a node that restarts may
+// announce itself again.
+func (n *Node) Join(ctx context.Context, m Member) error {
+	info := storage.NodeInfo(m)
+	if info.ID == "" || info.RaftAddr == "" || info.HTTPAddr == "" {
+		return settlement.Errorf(settlement.CodeBadConfig, "join needs id, raft_addr and http_addr")
+	}
+	if info.ID != n.cfg.NodeID {
+		if err := n.AddVoter(ctx, info.ID, info.RaftAddr); err != nil {
+			return err
+		}
+	}
+	return n.putConfig(ctx, cmdPutNode, info)
+}
+
+// LeaderHTTP returns the HTTP address of the current leader, from the
+// replicated registry; false when there is no leader or it is unknown.
+func (n *Node) LeaderHTTP() (string, bool) {
+	_, id := n.raft.LeaderWithID()
+	if id == "" {
+		return "", false
+	}
+	var info storage.NodeInfo
+	var ok bool
+	n.store.View(func(tx *storage.Tx) error {
+		var err error
+		info, ok, err = tx.Node(string(id))
+		return err
+	})
+	return info.HTTPAddr, ok && info.HTTPAddr != ""
+}
+
+// Member is a node's addresses: hospitals and forwarded requests reach it
+// at HTTPAddr, the other nodes' Raft at RaftAddr.
+type Member struct {
+	ID       string `json:"id"`
+	HTTPAddr string `json:"http_addr"`
+	RaftAddr string `json:"raft_addr"`
+}
+
+// Nodes lists the members' addresses from the local registry.
+func (n *Node) Nodes() ([]Member, error) {
+	var infos []storage.NodeInfo
+	err := n.store.View(func(tx *storage.Tx) error {
+		var err error
+		infos, err = tx.Nodes()
+		return err
+	})
+	out := make([]Member, len(infos))
+	for i, info := range infos {
+		out[i] = Member(info)
+	}
+	return out, err
 }
 
 // Members lists the cluster's configuration as this node knows it.

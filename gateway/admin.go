@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -84,6 +85,9 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 			return p.PsnNo, s.cfg.Admin.PutPerson(ctx, p)
 		})
 	})
+	if s.cfg.Cluster != nil {
+		s.routeCluster(g)
+	}
 	g.POST("/persons/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.PutPersons) })
 	g.POST("/filings/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.AddFilings) })
 }
@@ -108,6 +112,10 @@ func adminError(c *gin.Context, status int, msg string) {
 func list[T any](c *gin.Context, s *Server, fn func(context.Context) ([]T, error)) {
 	items, err := fn(c.Request.Context())
 	if err != nil {
+		if s.forwardable(c, err) {
+			s.forward(c, nil)
+			return
+		}
 		s.adminRefuse(c, err)
 		return
 	}
@@ -126,14 +134,16 @@ func put[T any](c *gin.Context, s *Server, apply func(context.Context, T) (strin
 		return
 	}
 	var v T
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "JSON: "+err.Error()))
+	if err := decodeStrict(body, &v); err != nil {
+		s.adminRefuse(c, err)
 		return
 	}
 	ref, err := apply(c.Request.Context(), v)
 	if err != nil {
+		if s.forwardable(c, err) {
+			s.forward(c, body)
+			return
+		}
 		s.adminRefuse(c, err)
 		return
 	}
@@ -162,6 +172,10 @@ func batch[T any](c *gin.Context, s *Server, apply func(context.Context, []T) ([
 	}
 	rejected, err := apply(c.Request.Context(), rows)
 	if err != nil {
+		if s.forwardable(c, err) {
+			s.forward(c, body)
+			return
+		}
 		s.adminRefuse(c, err)
 		return
 	}
@@ -170,6 +184,16 @@ func batch[T any](c *gin.Context, s *Server, apply func(context.Context, []T) ([
 	}
 	s.cfg.Logger.Info("admin import", "path", c.FullPath(), "rows", len(rows), "rejected", len(rejected))
 	c.JSON(http.StatusOK, gin.H{"rows": len(rows), "rejected": rejected})
+}
+
+// decodeStrict decodes one JSON object, refusing unknown fields.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return settlement.Errorf(settlement.CodeBadConfig, "JSON: "+err.Error())
+	}
+	return nil
 }
 
 func (s *Server) adminRefuse(c *gin.Context, err error) {

@@ -53,6 +53,10 @@ func (s *Server) handleNHSA(c *gin.Context) {
 		a, err = s.cfg.Ledger.Read(ctx, msg.Request)
 	}
 	if err != nil {
+		if s.forwardable(c, err) {
+			s.forward(c, body)
+			return
+		}
 		s.refuse(c, start, msg, err)
 		return
 	}

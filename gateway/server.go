@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/provgate/provgate/adapters/nhsa"
+	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -53,6 +54,10 @@ type Config struct {
 	AuthWindow time.Duration
 	// Now is the gateway's clock. Default time.Now.
 	Now func() time.Time
+	// Cluster, when set, lets followers forward to the leader and serves
+	// the membership endpoints. NodeID names this node in forwarded requests.
+	Cluster Cluster
+	NodeID  string
 }
 
 // Server serves the gateway's HTTP endpoints.
@@ -63,6 +68,7 @@ type Server struct {
 	http     *http.Server
 	serial   serial
 	nonces   nonceCache
+	client   *http.Client
 }
 
 func init() {
@@ -87,7 +93,8 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province}}
+	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}}
 	e := gin.New()
 	e.Use(s.recoverPanics)
 	e.POST("/nhsa", s.authenticate, s.handleNHSA)
@@ -121,7 +128,14 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 func (s *Server) handleReady(c *gin.Context) {
-	if err := s.cfg.Ledger.Ready(); err != nil {
+	err := s.cfg.Ledger.Ready()
+	if s.cfg.Cluster != nil && errors.Is(err, consensus.ErrNotLeader) {
+		if leader, ok := s.cfg.Cluster.LeaderHTTP(); ok {
+			c.JSON(http.StatusOK, gin.H{"status": "ready", "role": "follower", "leader_http": leader})
+			return
+		}
+	}
+	if err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": err.Error()})
 		return
 	}

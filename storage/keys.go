@@ -20,6 +20,7 @@ const (
 	prefixIdem     = "i/"        // fixmedins_code/msgid → IdemEntry
 	prefixSession  = "ss/"       // sign_no → settlement.Session
 	prefixPaas     = "hp/"       // paas id → fixmedins_code
+	prefixNode     = "nd/"       // node id → NodeInfo (the cluster's HTTP and Raft addresses)
 )
 
 func key(prefix string, parts ...string) []byte {

@@ -564,3 +564,35 @@ func sameJSON(a, b any) (bool, error) {
 	}
 	return bytes.Equal(ja, jb), nil
 }
+
+// NodeInfo is where a cluster member serves: hospitals and forwarded
+// requests reach it at HTTPAddr, the other nodes' Raft at RaftAddr.
+type NodeInfo struct {
+	ID       string `json:"id"`
+	HTTPAddr string `json:"http_addr"`
+	RaftAddr string `json:"raft_addr"`
+}
+
+// PutNode records a member's addresses.
+func (tx *Tx) PutNode(n NodeInfo) error { return tx.put(key(prefixNode, n.ID), n) }
+
+// Node returns a member's addresses.
+func (tx *Tx) Node(id string) (NodeInfo, bool, error) {
+	var n NodeInfo
+	ok, err := tx.get(key(prefixNode, id), &n)
+	return n, ok, err
+}
+
+// Nodes lists the members' addresses.
+func (tx *Tx) Nodes() ([]NodeInfo, error) {
+	var out []NodeInfo
+	err := tx.scan(prefixNode, func(_, v []byte) error {
+		var n NodeInfo
+		if err := json.Unmarshal(v, &n); err != nil {
+			return err
+		}
+		out = append(out, n)
+		return nil
+	})
+	return out, err
+}

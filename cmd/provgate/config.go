@@ -37,6 +37,8 @@ type NodeConfig struct {
 	RaftAddr  string `yaml:"raft_addr"`
 	Advertise string `yaml:"advertise"`
 	Bootstrap bool   `yaml:"bootstrap"`
+	// Join is the HTTP address of a member to join the cluster through.
+	Join string `yaml:"join"`
 }
 
 // ProvinceConfig names the province this cluster serves.

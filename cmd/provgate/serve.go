@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,7 +25,8 @@ import (
 // scripts and tests can start nodes side by side from one file.
 type overrides struct {
 	config, dataDir, httpAddr, raftAddr string
-	clock                               string
+	clock, nodeID, join                 string
+	bootstrap                           bool
 }
 
 func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
@@ -32,6 +34,9 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.dataDir, "data-dir", "", "data directory (overrides node.data_dir)")
 	cmd.Flags().StringVar(&o.httpAddr, "http-addr", "", "HTTP listen address (overrides node.http_addr)")
 	cmd.Flags().StringVar(&o.raftAddr, "raft-addr", "", "Raft listen address (overrides node.raft_addr)")
+	cmd.Flags().StringVar(&o.nodeID, "node-id", "", "node id (overrides node.id)")
+	cmd.Flags().BoolVar(&o.bootstrap, "bootstrap", false, "form a new cluster if this data directory has none (overrides node.bootstrap)")
+	cmd.Flags().StringVar(&o.join, "join", "", "HTTP address of a member to join the cluster through (needs the admin token)")
 	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
 	cmd.Flags().MarkHidden("clock")
 }
@@ -52,6 +57,16 @@ func (o *overrides) load() (*Config, error) {
 	}
 	if o.raftAddr != "" {
 		cfg.Node.RaftAddr = o.raftAddr
+	}
+	if o.nodeID != "" {
+		cfg.Node.ID = o.nodeID
+	}
+	if o.bootstrap {
+		cfg.Node.Bootstrap = true
+	}
+	if o.join != "" {
+		cfg.Node.Join = o.join
+		cfg.Node.Bootstrap = false
 	}
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
@@ -125,20 +140,10 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		n.store.Close()
 		return nil, err
 	}
-	if cfg.Node.Bootstrap {
-		wait, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := n.raft.WaitLeader(wait)
-		cancel()
-		if err != nil {
-			n.stop()
-			return nil, err
-		}
-	}
-	if n.raft.IsLeader() {
-		if err := applySeed(ctx, n.raft, seed); err != nil {
-			n.stop()
-			return nil, err
-		}
+	token, err := cfg.adminToken()
+	if err != nil {
+		n.stop()
+		return nil, err
 	}
 	l, err := net.Listen("tcp", cfg.Node.HTTPAddr)
 	if err != nil {
@@ -146,24 +151,74 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.Node.HTTPAddr, err)
 	}
 	n.httpAddr = l.Addr().String()
-	token, err := cfg.adminToken()
-	if err != nil {
-		l.Close()
-		n.stop()
-		return nil, err
+	self := consensus.Member{ID: cfg.Node.ID, HTTPAddr: n.httpAddr, RaftAddr: cfg.Node.RaftAddr}
+	if cfg.Node.Advertise != "" {
+		self.RaftAddr = cfg.Node.Advertise
+	}
+	if cfg.Node.Bootstrap || cfg.Node.Join == "" {
+		// A cluster member: wait for a leader (this node, on a new cluster).
+		wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := n.raft.WaitForLeader(wait)
+		cancel()
+		if err != nil {
+			l.Close()
+			n.stop()
+			return nil, err
+		}
+	}
+	if n.raft.IsLeader() {
+		// Record where this node serves, then the seed files.
+		err := n.raft.Join(ctx, self)
+		if err == nil {
+			err = applySeed(ctx, n.raft, seed)
+		}
+		if err != nil {
+			l.Close()
+			n.stop()
+			return nil, err
+		}
 	}
 	if token == "" {
 		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
 	}
 	n.http = gateway.New(gateway.Config{
-		Admin: n.raft, AdminToken: token, Credentials: n.raft, Now: cfg.now,
+		Admin: n.raft, AdminToken: token, Credentials: n.raft, Now: cfg.now, Cluster: n.raft, NodeID: cfg.Node.ID,
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },
 	})
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.http.Serve(l) }()
+	if cfg.Node.Join != "" {
+		if err := joinCluster(ctx, cfg.Node.Join, token, self, log); err != nil {
+			n.stop()
+			return nil, err
+		}
+	}
 	return n, nil
+}
+
+// joinCluster asks a member (forwarded to the leader) to add this node,
+// retrying while the cluster elects or the member starts. Joining again
+// with the same addresses is harmless, so a restarted node announces itself
+// the same way.
+func joinCluster(ctx context.Context, addr, token string, self consensus.Member, log *slog.Logger) error {
+	ac := adminClient{addr: addr, token: token}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := ac.do(callCtx, http.MethodPost, "/admin/v1/cluster/join", self, nil)
+		cancel()
+		if err == nil {
+			log.Info("joined the cluster", "through", addr)
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("join through %s: %w", addr, err)
+		}
+		log.Warn("join failed; retrying", "through", addr, "err", err)
+		time.Sleep(time.Second)
+	}
 }
 
 // applySeed replicates the seed data through the Raft log.

@@ -1,0 +1,148 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/provgate/provgate/consensus"
+	"github.com/provgate/provgate/settlement"
+)
+
+// Cluster is what the gateway needs to act as one gateway across nodes:
+// where the leader is, and membership for operators. *consensus.Node
+// satisfies it.
+type Cluster interface {
+	LeaderHTTP() (string, bool)
+	Join(ctx context.Context, m consensus.Member) error
+	RemoveServer(ctx context.Context, id string) error
+	TransferLeadership(ctx context.Context, id, addr string) error
+	Members() ([]consensus.Peer, error)
+	Nodes() ([]consensus.Member, error)
+	Status() consensus.Status
+}
+
+// headerForwarded marks a request a follower relayed; a relayed request is
+// never relayed again, so a leadership change cannot make requests loop.
+const headerForwarded = "X-Provgate-Forwarded"
+
+// forwardable reports whether err means "ask the leader" and this request
+// may still be relayed.
+func (s *Server) forwardable(c *gin.Context, err error) bool {
+	return s.cfg.Cluster != nil && errors.Is(err, consensus.ErrNotLeader) && c.GetHeader(headerForwarded) == ""
+}
+
+// forward relays the request to the leader as it came (body and the
+// hospital's signed headers), and relays the answer. If the relay fails
+// after the leader may have acted, the answer is "outcome unknown, retry
+// with the same msgid": the retry finds the stored answer.
+func (s *Server) forward(c *gin.Context, body []byte) {
+	leader, ok := s.cfg.Cluster.LeaderHTTP()
+	if !ok {
+		s.relayFailed(c, consensus.ErrNoLeader)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, c.Request.Method, "http://"+leader+c.Request.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		s.relayFailed(c, err)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Authorization", headerPaasID, headerTimestamp, headerNonce, headerSignature} {
+		if v := c.GetHeader(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	req.Header.Set(headerForwarded, s.cfg.NodeID)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.relayFailed(c, consensus.ErrOutcomeUnknown)
+		return
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.relayFailed(c, consensus.ErrOutcomeUnknown)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Idempotent-Replayed"} {
+		if v := resp.Header.Get(h); v != "" {
+			c.Header(h, v)
+		}
+	}
+	c.Header("X-Provgate-Leader", leader)
+	c.Data(resp.StatusCode, resp.Header.Get("Content-Type"), out)
+}
+
+func (s *Server) relayFailed(c *gin.Context, err error) {
+	if c.Request.URL.Path == "/nhsa" || len(c.Request.URL.Path) > 6 && c.Request.URL.Path[:6] == "/nhsa/" {
+		s.refuse(c, time.Now(), nhsaMessage(c), err)
+		return
+	}
+	s.adminRefuse(c, err)
+}
+
+// routeCluster registers the membership endpoints of the admin API.
+func (s *Server) routeCluster(g *gin.RouterGroup) {
+	g.GET("/cluster", func(c *gin.Context) {
+		members, err := s.cfg.Cluster.Members()
+		if err != nil {
+			s.adminRefuse(c, err)
+			return
+		}
+		nodes, _ := s.cfg.Cluster.Nodes()
+		leader, _ := s.cfg.Cluster.LeaderHTTP()
+		c.JSON(http.StatusOK, gin.H{"members": members, "nodes": nodes, "leader_http": leader, "this": s.cfg.Cluster.Status()})
+	})
+	g.POST("/cluster/join", func(c *gin.Context) {
+		s.clusterChange(c, func(ctx context.Context, body []byte) error {
+			var m consensus.Member
+			if err := decodeStrict(body, &m); err != nil {
+				return err
+			}
+			return s.cfg.Cluster.Join(ctx, m)
+		})
+	})
+	g.POST("/cluster/remove", func(c *gin.Context) {
+		s.clusterChange(c, func(ctx context.Context, body []byte) error {
+			var m consensus.Member
+			if err := decodeStrict(body, &m); err != nil {
+				return err
+			}
+			return s.cfg.Cluster.RemoveServer(ctx, m.ID)
+		})
+	})
+	g.POST("/cluster/transfer-leader", func(c *gin.Context) {
+		s.clusterChange(c, func(ctx context.Context, body []byte) error {
+			var m consensus.Member
+			if err := decodeStrict(body, &m); err != nil {
+				return err
+			}
+			return s.cfg.Cluster.TransferLeadership(ctx, m.ID, m.RaftAddr)
+		})
+	})
+}
+
+func (s *Server) clusterChange(c *gin.Context, change func(context.Context, []byte) error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+	if err != nil {
+		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "body too large"))
+		return
+	}
+	if err := change(c.Request.Context(), body); err != nil {
+		if s.forwardable(c, err) {
+			s.forward(c, body)
+			return
+		}
+		s.adminRefuse(c, err)
+		return
+	}
+	s.cfg.Logger.Info("cluster change", "path", c.FullPath())
+	c.JSON(http.StatusOK, gin.H{"ok": true})
+}
