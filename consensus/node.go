@@ -660,6 +660,17 @@ type Member struct {
 	RaftAddr string `json:"raft_addr"`
 }
 
+// Verify checks this replica's ledger (storage.Tx.Verify) on its local
+// state, without consulting the leader: a report, and the way to compare
+// replicas.
+func (n *Node) Verify() (v storage.Verification, err error) {
+	err = n.store.View(func(tx *storage.Tx) error {
+		v, err = tx.Verify()
+		return err
+	})
+	return v, err
+}
+
 // Nodes lists the members' addresses from the local registry.
 func (n *Node) Nodes() ([]Member, error) {
 	var infos []storage.NodeInfo

@@ -88,6 +88,16 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 	if s.cfg.Cluster != nil {
 		s.routeCluster(g)
 	}
+	if s.cfg.Verify != nil {
+		g.GET("/verify", func(c *gin.Context) {
+			v, err := s.cfg.Verify()
+			if err != nil {
+				s.adminRefuse(c, err)
+				return
+			}
+			c.JSON(http.StatusOK, v)
+		})
+	}
 	g.POST("/persons/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.PutPersons) })
 	g.POST("/filings/batch", func(c *gin.Context) { batch(c, s, s.cfg.Admin.AddFilings) })
 }

@@ -41,6 +41,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Status, if set, reports the node's view of the cluster at GET /status.
 	Status func() any
+	// Verify, if set, checks this replica's local ledger at GET
+	// /admin/v1/verify (a stale, local read by design).
+	Verify func() (any, error)
 	// Admin serves /admin/v1 for operators when AdminToken is set.
 	Admin Admin
 	// AdminToken is the bearer token the admin API requires. Empty turns

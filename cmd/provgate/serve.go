@@ -186,6 +186,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },
+		Verify: func() (any, error) { return n.raft.Verify() },
 	})
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.http.Serve(l) }()

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// procCluster is a cluster of provgate processes on loopback.
+type procCluster struct {
+	t     *testing.T
+	mu    sync.Mutex
+	nodes map[string]*process
+	args  map[string][]string
+}
+
+func startProcCluster(t *testing.T, size int) *procCluster {
+	t.Helper()
+	c := &procCluster{t: t, nodes: map[string]*process{}, args: map[string][]string{}}
+	var first string
+	for i := 1; i <= size; i++ {
+		id := fmt.Sprintf("node%d", i)
+		args := []string{"--node-id", id, "--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t)}
+		if i == 1 {
+			args = append(args, "--bootstrap")
+		} else {
+			args = append(args, "--join", first)
+		}
+		c.args[id] = args
+		p := startServeArgs(t, args, "PROVGATE_ADMIN_TOKEN=s3cret")
+		c.nodes[id] = p
+		if i == 1 {
+			first = strings.TrimPrefix(p.base, "http://")
+		}
+	}
+	return c
+}
+
+func (c *procCluster) get(p *process, path string, v any) error {
+	req, _ := http.NewRequest(http.MethodGet, p.base+path, nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// leader finds the node that says it leads.
+func (c *procCluster) leader() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, p := range c.nodes {
+		var s struct{ State string }
+		if c.get(p, "/status", &s) == nil && s.State == "Leader" {
+			return id
+		}
+	}
+	return ""
+}
+
+func (c *procCluster) any() *process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]string, 0, len(c.nodes))
+	for id := range c.nodes {
+		ids = append(ids, id)
+	}
+	return c.nodes[ids[rand.IntN(len(ids))]]
+}
+
+// killAndRestart SIGKILLs a node and starts it again on its data, joining
+// through a surviving member.
+func (c *procCluster) killAndRestart(id string, down time.Duration) {
+	c.mu.Lock()
+	p := c.nodes[id]
+	delete(c.nodes, id)
+	var through string
+	for _, q := range c.nodes {
+		through = strings.TrimPrefix(q.base, "http://")
+	}
+	c.mu.Unlock()
+	p.kill()
+	time.Sleep(down)
+	args := []string{}
+	for i := 0; i < len(c.args[id]); i++ {
+		switch c.args[id][i] {
+		case "--bootstrap":
+		case "--join":
+			i++
+		default:
+			args = append(args, c.args[id][i])
+		}
+	}
+	q := startServeArgs(c.t, append(args, "--join", through), "PROVGATE_ADMIN_TOKEN=s3cret")
+	c.mu.Lock()
+	c.nodes[id] = q
+	c.mu.Unlock()
+}
+
+// retrying sends a request until it gets a definite answer, retrying with
+// the same msgid on "outcome unknown", "unavailable" and broken connections,
+// through any node: what a careful HIS does.
+func (c *procCluster) retrying(t *testing.T, infno, msgid string, input any) answer {
+	body, _ := json.Marshal(map[string]any{
+		"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "150100", "insuplc_admdvs": "150826",
+		"recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001", "opter_name": "load",
+		"inf_time": "2026-01-01 10:00:00", "fixmedins_code": "H15010100001", "fixmedins_name": "t", "input": input,
+	})
+	for attempt := 0; attempt < 200; attempt++ {
+		p := c.any()
+		req, _ := http.NewRequest(http.MethodPost, p.base+"/nhsa/"+infno, strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		signRequest(req, time.Now())
+		client := http.Client{Timeout: 15 * time.Second}
+		resp, err := client.Do(req)
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var a answer
+		json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		if code := a.code(); code == "E5001" || code == "E5002" {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		return a
+	}
+	t.Errorf("%s %s: no definite answer after 200 attempts", infno, msgid)
+	return answer{}
+}
+
+func TestClusterOfProcessesSurvivesLeaderKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process cluster test (-short)")
+	}
+	c := startProcCluster(t, 3)
+	const workers, minVisits, kills = 6, 4, 3
+	var acked, started atomic.Int64
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			// Keep settling until the leader has been killed three times.
+			for v := 0; ; v++ {
+				if v >= minVisits {
+					select {
+					case <-killed:
+						return
+					default:
+					}
+				}
+				started.Add(1)
+				tag := fmt.Sprintf("H15010100001%02d%02d", w, v)
+				a := c.retrying(t, "2201", tag+"2201", map[string]any{"data": map[string]any{"psn_no": psn, "insutype": "310",
+					"begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02", "mdtrt_cert_no": "150826198003150018",
+					"ipt_otp_no": tag, "atddr_no": "D1", "dr_name": "医生", "dept_code": "A03", "dept_name": "内科", "caty": "A03"}})
+				if a.code() != "0" {
+					t.Errorf("2201: %s", a.raw)
+					return
+				}
+				m := field(t, a.Output, "data", "mdtrt_id")
+				if a = c.retrying(t, "2204", tag+"2204", feeLines(m)); a.code() != "0" {
+					t.Errorf("2204: %s", a.raw)
+					return
+				}
+				in := settleInput(m)
+				in["data"].(map[string]any)["acct_used_flag"] = "0" // the account would run out; funds still pay
+				if a = c.retrying(t, "2207", tag+"2207", in); a.code() != "0" {
+					t.Errorf("2207: %s", a.raw)
+					return
+				}
+				acked.Add(1)
+			}
+		}(w)
+	}
+	go func() {
+		defer close(killed)
+		for i := 0; i < kills; {
+			time.Sleep(700 * time.Millisecond)
+			if id := c.leader(); id != "" {
+				t.Logf("SIGKILL the leader %s after %d settlements", id, acked.Load())
+				c.killAndRestart(id, 500*time.Millisecond)
+				i++
+			}
+		}
+	}()
+	wg.Wait()
+
+	// Every replica holds every acknowledged settlement, none twice, and
+	// every person's accumulators equal the sum of their records.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		digests := map[string]string{}
+		ok := true
+		c.mu.Lock()
+		for id, p := range c.nodes {
+			var v struct {
+				Records  int
+				Digest   string
+				Problems []string
+			}
+			if err := c.get(p, "/admin/v1/verify", &v); err != nil {
+				ok = false
+				continue
+			}
+			if len(v.Problems) > 0 {
+				t.Errorf("%s: %v", id, v.Problems)
+			}
+			if int64(v.Records) != acked.Load() {
+				ok = false
+			}
+			digests[v.Digest] = id
+		}
+		c.mu.Unlock()
+		if ok && len(digests) == 1 {
+			t.Logf("%d acknowledged settlements on every node, state digest identical", acked.Load())
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas did not converge: %d digests, %d acknowledged", len(digests), acked.Load())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if acked.Load() != started.Load() {
+		t.Errorf("%d of %d visits settled", acked.Load(), started.Load())
+	}
+}
