@@ -233,6 +233,21 @@ func TestClusterOfProcessesSurvivesLeaderKills(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The operator's view, through any node, and leadership moved on purpose.
+	out, err := run(t, "cluster", "status", "--addr", c.any().base, "--token", "s3cret")
+	if err != nil || strings.Count(out, "node") < 4 || !strings.Contains(out, "leader") {
+		t.Errorf("cluster status: %v\n%s", err, out)
+	}
+	before := c.leader()
+	if out, err := run(t, "cluster", "transfer-leader", "--addr", c.any().base, "--token", "s3cret"); err != nil {
+		t.Errorf("transfer-leader: %v\n%s", err, out)
+	}
+	for deadline := time.Now().Add(10 * time.Second); c.leader() == before && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if after := c.leader(); after == before || after == "" {
+		t.Errorf("leadership stayed with %s", before)
+	}
 	if acked.Load() != started.Load() {
 		t.Errorf("%d of %d visits settled", acked.Load(), started.Load())
 	}
