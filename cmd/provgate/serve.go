@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,7 +26,7 @@ import (
 // scripts and tests can start nodes side by side from one file.
 type overrides struct {
 	config, dataDir, httpAddr, raftAddr string
-	clock, nodeID, join                 string
+	clock, nodeID, join, debugAddr      string
 	bootstrap                           bool
 }
 
@@ -37,6 +38,7 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.nodeID, "node-id", "", "node id (overrides node.id)")
 	cmd.Flags().BoolVar(&o.bootstrap, "bootstrap", false, "form a new cluster if this data directory has none (overrides node.bootstrap)")
 	cmd.Flags().StringVar(&o.join, "join", "", "HTTP address of a member to join the cluster through (needs the admin token)")
+	cmd.Flags().StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (keep it on loopback)")
 	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
 	cmd.Flags().MarkHidden("clock")
 }
@@ -67,6 +69,9 @@ func (o *overrides) load() (*Config, error) {
 	if o.join != "" {
 		cfg.Node.Join = o.join
 		cfg.Node.Bootstrap = false
+	}
+	if o.debugAddr != "" {
+		go http.ListenAndServe(o.debugAddr, nil) // net/http/pprof registers on the default mux
 	}
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
