@@ -108,6 +108,8 @@ type Node struct {
 	logs  *raft.LogCache
 	trans raft.Transport
 
+	// fresh is true when this Open bootstrapped a new cluster.
+	fresh bool
 	// readyForReads is set once this node, as leader, has applied
 	// everything committed before its term (a barrier), so the commit index
 	// it reads is its own term's.
@@ -210,6 +212,7 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 				n.wal.Close()
 				return nil, fmt.Errorf("bootstrap: %w", err)
 			}
+			n.fresh = true
 		}
 	}
 	if n.raft, err = raft.NewRaft(rc, n.fsm, logs, n.wal, snaps, n.trans); err != nil {
@@ -578,6 +581,9 @@ func (n *Node) WaitForLeader(ctx context.Context) error {
 		}
 	}
 }
+
+// Fresh reports whether this node bootstrapped a new cluster when it opened.
+func (n *Node) Fresh() bool { return n.fresh }
 
 // IsLeader reports whether this node is the leader.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +26,7 @@ import (
 func demoCommand() *cobra.Command {
 	var o overrides
 	var verbose bool
+	var nodes int
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start a node with the example configuration and settle a sample outpatient visit",
@@ -61,14 +64,25 @@ run gets the stored answers back (idempotent replay).`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := start(ctx, cfg, cfg.logger())
+			cluster, err := startDemoCluster(ctx, cfg, nodes)
 			if err != nil {
 				return err
 			}
+			n := cluster[0]
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "provgate demo: node %s leads a 1-node Raft cluster\n", cfg.Node.ID)
-			fmt.Fprintf(out, "  data      %s\n  raft      %s\n  hospitals http://%s/nhsa/{infno}\n\n", cfg.Node.DataDir, cfg.Node.RaftAddr, n.httpAddr)
-			flowErr := runSampleFlow(ctx, out, "http://"+n.httpAddr)
+			fmt.Fprintf(out, "provgate demo: a %d-node Raft cluster on loopback (data in %s)\n", len(cluster), cfg.Node.DataDir)
+			for _, m := range cluster {
+				role := "follower"
+				if m.raft.IsLeader() {
+					role = "leader"
+				}
+				fmt.Fprintf(out, "  %s  http://%s  raft %s  %s\n", m.cfg.Node.ID, m.httpAddr, m.cfg.Node.RaftAddr, role)
+			}
+			// Send the sample visit to a follower: it forwards to the leader,
+			// as any node does for any hospital.
+			entry := cluster[len(cluster)-1]
+			fmt.Fprintf(out, "\nhospital requests go to %s (forwarded to the leader when it is a follower)\n\n", entry.cfg.Node.ID)
+			flowErr := runSampleFlow(ctx, out, "http://"+entry.httpAddr)
 			if flowErr != nil {
 				fmt.Fprintln(out, "sample flow failed:", flowErr)
 			}
@@ -76,8 +90,10 @@ run gets the stored answers back (idempotent replay).`,
 			fmt.Fprintln(out, "\nserving; press Ctrl-C to stop")
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
-			if err := n.stop(); err != nil {
-				return err
+			for i := len(cluster) - 1; i >= 0; i-- {
+				if err := cluster[i].stop(); err != nil {
+					return err
+				}
 			}
 			if fresh {
 				fmt.Fprintf(out, "the demo's data is in %s (pass --data-dir to reuse a directory)\n", cfg.Node.DataDir)
@@ -87,7 +103,73 @@ run gets the stored answers back (idempotent replay).`,
 	}
 	o.register(cmd, "configs/provgate.yaml")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log every request")
+	cmd.Flags().IntVar(&nodes, "nodes", 3, "cluster size; nodes 2 and 3 take the next ports after --http-addr and --raft-addr")
 	return cmd
+}
+
+// startDemoCluster starts nodes in this process: node1 bootstraps from the
+// configuration, the others join through it, each in its own directory and
+// on the next ports.
+func startDemoCluster(ctx context.Context, base *Config, size int) ([]*node, error) {
+	var out []*node
+	stopAll := func() {
+		for i := len(out) - 1; i >= 0; i-- {
+			out[i].stop()
+		}
+	}
+	root := base.Node.DataDir
+	for i := 0; i < size; i++ {
+		cfg := *base
+		cfg.Node.ID = fmt.Sprintf("node%d", i+1)
+		cfg.Node.DataDir = filepath.Join(root, cfg.Node.ID)
+		var err error
+		if cfg.Node.HTTPAddr, err = nextPort(base.Node.HTTPAddr, i); err == nil {
+			cfg.Node.RaftAddr, err = nextPort(base.Node.RaftAddr, i)
+		}
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		cfg.Node.Bootstrap = i == 0
+		if i > 0 {
+			cfg.Node.Join = out[0].httpAddr
+		}
+		n, err := start(ctx, &cfg, cfg.logger())
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("%s: %w", cfg.Node.ID, err)
+		}
+		out = append(out, n)
+	}
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, n := range out {
+		for {
+			if _, ok := n.raft.LeaderHTTP(); ok {
+				break
+			}
+			select {
+			case <-wait.Done():
+				stopAll()
+				return nil, fmt.Errorf("%s does not know the leader", n.cfg.Node.ID)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return out, nil
+}
+
+// nextPort returns host:port+i.
+func nextPort(addr string, i int) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("address %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("address %q: %w", addr, err)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+i)), nil
 }
 
 // The sample visit: the demo hospital in Hohhot treats an employee insured in

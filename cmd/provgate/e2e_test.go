@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -81,6 +82,30 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// freeBlock finds n consecutive free loopback ports and returns the first.
+func freeBlock(t *testing.T, n int) string {
+	t.Helper()
+	for try := 0; try < 100; try++ {
+		base := 20000 + rand.IntN(30000)
+		var ls []net.Listener
+		for i := 0; i < n; i++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				break
+			}
+			ls = append(ls, l)
+		}
+		for _, l := range ls {
+			l.Close()
+		}
+		if len(ls) == n {
+			return fmt.Sprintf("127.0.0.1:%d", base)
+		}
+	}
+	t.Fatal("no free block of ports")
+	return ""
 }
 
 // startServe runs `provgate serve` with the example configuration on a data
@@ -409,7 +434,7 @@ func containsHan(s string) bool {
 // the stored answers back.
 func TestDemo(t *testing.T) {
 	dataDir := t.TempDir()
-	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+	httpAddr, raftAddr := freeBlock(t, 3), freeBlock(t, 3)
 	run := func() string {
 		t.Helper()
 		var out syncBuffer
@@ -435,7 +460,8 @@ func TestDemo(t *testing.T) {
 		return out.String()
 	}
 	first := run()
-	for _, want := range []string{"hifp_pay             11165.00", "acct_pay              6835.00", "balc                  3165.00", "stopping"} {
+	for _, want := range []string{"3-node Raft cluster", "node2", "leader", "follower", "forwarded to the leader",
+		"hifp_pay             11165.00", "acct_pay              6835.00", "balc                  3165.00", "stopping"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, first)
 		}

@@ -160,29 +160,6 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	if cfg.Node.Advertise != "" {
 		self.RaftAddr = cfg.Node.Advertise
 	}
-	if cfg.Node.Bootstrap || cfg.Node.Join == "" {
-		// A cluster member: wait for a leader (this node, on a new cluster).
-		wait, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := n.raft.WaitForLeader(wait)
-		cancel()
-		if err != nil {
-			l.Close()
-			n.stop()
-			return nil, err
-		}
-	}
-	if n.raft.IsLeader() {
-		// Record where this node serves, then the seed files.
-		err := n.raft.Join(ctx, self)
-		if err == nil {
-			err = applySeed(ctx, n.raft, seed)
-		}
-		if err != nil {
-			l.Close()
-			n.stop()
-			return nil, err
-		}
-	}
 	if token == "" {
 		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
 	}
@@ -195,6 +172,37 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	})
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.http.Serve(l) }()
+
+	// A new cluster must have its leader before it takes the seed files; a
+	// member restarting with the others waits a little and carries on: it
+	// serves (readiness says whether it can answer) while the cluster forms.
+	wait := 30 * time.Second
+	if !n.raft.Fresh() {
+		wait = 5 * time.Second
+	}
+	if cfg.Node.Join == "" {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		err := n.raft.WaitForLeader(wctx)
+		cancel()
+		if err != nil && n.raft.Fresh() {
+			n.stop()
+			return nil, err
+		}
+		if err != nil {
+			log.Warn("no leader yet; serving while the other members start", "err", err)
+		}
+	}
+	if n.raft.IsLeader() {
+		// Record where this node serves, then the seed files (both harmless to repeat).
+		err := n.raft.Join(ctx, self)
+		if err == nil {
+			err = applySeed(ctx, n.raft, seed)
+		}
+		if err != nil {
+			n.stop()
+			return nil, err
+		}
+	}
 	if cfg.Node.Join != "" {
 		if err := joinCluster(ctx, cfg.Node.Join, token, self, log); err != nil {
 			n.stop()
