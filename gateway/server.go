@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -72,7 +73,13 @@ type Server struct {
 	serial   serial
 	nonces   nonceCache
 	client   *http.Client
+	// started is set by MarkStarted once the node has done its start-up
+	// work (seed files, registration); until then /readyz says "starting".
+	started atomic.Bool
 }
+
+// MarkStarted tells readiness that start-up is over.
+func (s *Server) MarkStarted() { s.started.Store(true) }
 
 func init() {
 	// gin's mode is process-wide; provgate never wants its debug output.
@@ -131,6 +138,10 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 func (s *Server) handleReady(c *gin.Context) {
+	if !s.started.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "starting"})
+		return
+	}
 	err := s.cfg.Ledger.Ready()
 	if s.cfg.Cluster != nil && errors.Is(err, consensus.ErrNotLeader) {
 		if leader, ok := s.cfg.Cluster.LeaderHTTP(); ok {

@@ -117,6 +117,12 @@ func TestReadiness(t *testing.T) {
 		s := New(Config{Province: "150000", Ledger: fakeLedger{ready: tt.ready}})
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("ready before start-up finished: %d", rec.Code)
+		}
+		s.MarkStarted()
+		rec = httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if rec.Code != tt.want {
 			t.Errorf("ready error %v: status %d, want %d", tt.ready, rec.Code, tt.want)
 		}

@@ -209,6 +209,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 			return nil, err
 		}
 	}
+	n.http.MarkStarted()
 	return n, nil
 }
 
