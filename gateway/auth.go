@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"io"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -63,6 +66,16 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.refuse(c, start, nhsaMessage(c), err)
 		c.Abort()
 		return
+	}
+	if (!ok || h.Token == "") && s.forwardable(c, consensus.ErrNotLeader) && s.cfg.Ledger.Ready() != nil {
+		// A follower that has not yet received a new hospital's credentials
+		// lets the leader, whose state is authoritative, decide.
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+		if err == nil {
+			s.forward(c, body)
+			c.Abort()
+			return
+		}
 	}
 	if !ok || h.Token == "" {
 		fail(settlement.Errorf(settlement.CodeAuthMissing, "x-tif-paasid"))

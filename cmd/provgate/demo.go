@@ -143,9 +143,17 @@ func startDemoCluster(ctx context.Context, base *Config, size int) ([]*node, err
 	}
 	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// Every node knows the leader and holds what it has committed (the
+	// registries the seed files loaded) before the demo sends traffic.
+	var commit uint64
+	for _, n := range out {
+		if n.raft.IsLeader() {
+			commit = n.raft.Status().CommitIndex
+		}
+	}
 	for _, n := range out {
 		for {
-			if _, ok := n.raft.LeaderHTTP(); ok {
+			if _, ok := n.raft.LeaderHTTP(); ok && n.raft.CaughtUp(commit) {
 				break
 			}
 			select {
@@ -366,7 +374,7 @@ Manage policies, catalogs and registries (admin token for this run):
 Send your own requests as a hospital (national JSON envelope, signed with the x-tif headers):
   post() {  # post INFNO MSGID INPUT-JSON, signed with the demo hospital's example credentials
     ts=$(date +%%s); nonce=$(tr -d - </proc/sys/kernel/random/uuid)
-    sig=$(printf '%%s' "$ts%s$nonce$ts" | sha256sum | cut -d' ' -f1)
+    sig=$(printf '%%s' "${ts}%s${nonce}${ts}" | sha256sum | cut -d' ' -f1)
     curl -s http://%s/nhsa/$1 -H 'Content-Type: application/json' -H "x-tif-paasid: %s" \
       -H "x-tif-timestamp: $ts" -H "x-tif-nonce: $nonce" -H "x-tif-signature: $sig" -d "{\"infno\":\"$1\",\"msgid\":\"$2\",
       \"mdtrtarea_admvs\":\"150100\",\"recer_sys_code\":\"YBXT\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"opter\":\"0001\",
