@@ -677,6 +677,18 @@ func (n *Node) Verify() (v storage.Verification, err error) {
 	return v, err
 }
 
+// Backup streams a point-in-time snapshot of this replica's state (the
+// snapshot format of package storage, with its index, term and checksum).
+func (n *Node) Backup(w io.Writer) (index uint64, written int64, err error) {
+	snap, err := n.store.Snapshot()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer snap.Release()
+	written, err = snap.WriteTo(w)
+	return snap.Index, written, err
+}
+
 // Nodes lists the members' addresses from the local registry.
 func (n *Node) Nodes() ([]Member, error) {
 	var infos []storage.NodeInfo

@@ -88,6 +88,20 @@ func (s *Server) routeAdmin(e *gin.Engine) {
 	if s.cfg.Cluster != nil {
 		s.routeCluster(g)
 	}
+	if s.cfg.Backup != nil {
+		g.GET("/backup", func(c *gin.Context) {
+			c.Header("Content-Type", "application/octet-stream")
+			c.Header("Content-Disposition", `attachment; filename="provgate.snap"`)
+			c.Status(http.StatusOK)
+			index, n, err := s.cfg.Backup(c.Writer)
+			if err != nil {
+				// The status is sent; a broken stream fails the client's checksum.
+				s.cfg.Logger.Error("backup failed", "err", err, "bytes", n)
+				return
+			}
+			s.cfg.Logger.Info("backup", "index", index, "bytes", n)
+		})
+	}
 	if s.cfg.Verify != nil {
 		g.GET("/verify", func(c *gin.Context) {
 			v, err := s.cfg.Verify()

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,6 +46,8 @@ type Config struct {
 	// Verify, if set, checks this replica's local ledger at GET
 	// /admin/v1/verify (a stale, local read by design).
 	Verify func() (any, error)
+	// Backup, if set, streams a snapshot of this replica at GET /admin/v1/backup.
+	Backup func(w io.Writer) (index uint64, written int64, err error)
 	// Admin serves /admin/v1 for operators when AdminToken is set.
 	Admin Admin
 	// AdminToken is the bearer token the admin API requires. Empty turns

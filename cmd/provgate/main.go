@@ -21,6 +21,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand())
+	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand(), backupCommand(), restoreCommand())
 	return root
 }

@@ -169,6 +169,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },
 		Verify: func() (any, error) { return n.raft.Verify() },
+		Backup: n.raft.Backup,
 	})
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.http.Serve(l) }()
