@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,10 @@ type Config struct {
 	MaxCommandBytes int
 	// Logger receives the node's logs. Default: discarded.
 	Logger *slog.Logger
+	// TLS, when set, runs the Raft transport over mutual TLS: a node
+	// without a certificate of the cluster's CA can neither join nor talk
+	// to the cluster.
+	TLS *tls.Config
 	// Now is the clock the leader stamps commands with. Default time.Now;
 	// tests fix it to get the same ids and times on every run.
 	Now func() time.Time
@@ -166,12 +171,22 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 				return nil, fmt.Errorf("advertise address %q: %w", cfg.Advertise, err)
 			}
 		}
-		tcp, err := raft.NewTCPTransportWithLogger(cfg.BindAddr, adv, 3, 10*time.Second, hlog.Named("transport"))
-		if err != nil {
-			n.wal.Close()
-			return nil, fmt.Errorf("listen for raft on %s: %w", cfg.BindAddr, err)
+		if cfg.TLS != nil {
+			stream, err := newTLSStream(cfg.BindAddr, cfg.Advertise, cfg.TLS)
+			if err != nil {
+				n.wal.Close()
+				return nil, fmt.Errorf("listen for raft (TLS) on %s: %w", cfg.BindAddr, err)
+			}
+			n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+				Stream: stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog.Named("transport")})
+		} else {
+			tcp, err := raft.NewTCPTransportWithLogger(cfg.BindAddr, adv, 3, 10*time.Second, hlog.Named("transport"))
+			if err != nil {
+				n.wal.Close()
+				return nil, fmt.Errorf("listen for raft on %s: %w", cfg.BindAddr, err)
+			}
+			n.trans = tcp
 		}
-		n.trans = tcp
 	}
 
 	rc := raft.DefaultConfig()

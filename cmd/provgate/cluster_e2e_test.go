@@ -20,7 +20,7 @@ type procCluster struct {
 	args  map[string][]string
 }
 
-func startProcCluster(t *testing.T, size int) *procCluster {
+func startProcCluster(t *testing.T, size int, extra ...func(id string) []string) *procCluster {
 	t.Helper()
 	c := &procCluster{t: t, nodes: map[string]*process{}, args: map[string][]string{}}
 	var first string
@@ -31,6 +31,9 @@ func startProcCluster(t *testing.T, size int) *procCluster {
 			args = append(args, "--bootstrap")
 		} else {
 			args = append(args, "--join", first)
+		}
+		for _, x := range extra {
+			args = append(args, x(id)...)
 		}
 		c.args[id] = args
 		p := startServeArgs(t, args, "PROVGATE_ADMIN_TOKEN=s3cret")
@@ -250,5 +253,54 @@ func TestClusterOfProcessesSurvivesLeaderKills(t *testing.T) {
 	}
 	if acked.Load() != started.Load() {
 		t.Errorf("%d of %d visits settled", acked.Load(), started.Load())
+	}
+}
+
+// TestClusterOverMutualTLS runs three processes whose Raft traffic is
+// mutual TLS with certificates from `provgate certs`, and settles through
+// a follower.
+func TestClusterOverMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := run(t, "certs", "--dir", dir, "--nodes", "node1,node2,node3"); err != nil {
+		t.Fatalf("certs: %v\n%s", err, out)
+	}
+	c := startProcCluster(t, 3, func(id string) []string {
+		return []string{"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/" + id + ".pem", "--tls-key", dir + "/" + id + "-key.pem"}
+	})
+	var follower *process
+	for id, p := range c.nodes {
+		if id != c.leader() {
+			follower = p
+			break
+		}
+	}
+	a := follower.post("/nhsa/2201", envelope("2201", "H15010100001202601011000000061", map[string]any{"data": map[string]any{
+		"psn_no": psn, "insutype": "310", "begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02",
+		"mdtrt_cert_no": "150826198003150018", "ipt_otp_no": "MZ1", "atddr_no": "D1", "dr_name": "医生",
+		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}}))
+	m := field(t, a.Output, "data", "mdtrt_id")
+	follower.post("/nhsa/2204", envelope("2204", "H15010100001202601011000000062", feeLines(m)))
+	if s := follower.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000063", settleInput(m))); s.code() != "0" {
+		t.Fatalf("settle through a follower over TLS: %s", s.raw)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		digests := map[string]bool{}
+		for _, p := range c.nodes {
+			var v struct {
+				Records int
+				Digest  string
+			}
+			if c.get(p, "/admin/v1/verify", &v) == nil && v.Records == 1 {
+				digests[v.Digest] = true
+			}
+		}
+		if len(digests) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the TLS cluster did not converge")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -23,6 +25,7 @@ type Config struct {
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
 	Admin    AdminConfig    `yaml:"admin"`
+	Cluster  ClusterConfig  `yaml:"cluster"`
 	Seed     SeedConfig     `yaml:"seed"`
 
 	dir string           // the config file's directory: seed paths are relative to it
@@ -51,6 +54,35 @@ type ProvinceConfig struct {
 type LimitsConfig struct {
 	MaxBodyBytes   int64         `yaml:"max_body_bytes"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
+// ClusterConfig secures the traffic between nodes.
+type ClusterConfig struct {
+	// TLS runs Raft over mutual TLS with these PEM files (`provgate certs`
+	// makes them for a local cluster). Empty: plain TCP, for a single node
+	// or a trusted network only.
+	TLS struct {
+		CA   string `yaml:"ca"`
+		Cert string `yaml:"cert"`
+		Key  string `yaml:"key"`
+	} `yaml:"tls"`
+}
+
+// tlsConfig loads the cluster's mutual-TLS configuration, or nil.
+func (c *Config) tlsConfig() (*tls.Config, error) {
+	t := c.Cluster.TLS
+	if t.CA == "" && t.Cert == "" && t.Key == "" {
+		return nil, nil
+	}
+	var pems [3][]byte
+	for i, f := range []string{t.CA, t.Cert, t.Key} {
+		b, err := os.ReadFile(c.path(f))
+		if err != nil {
+			return nil, fmt.Errorf("cluster.tls: %w", err)
+		}
+		pems[i] = b
+	}
+	return consensus.TLSConfig(pems[0], pems[1], pems[2])
 }
 
 // AdminConfig secures the operators' API (/admin/v1).

@@ -21,6 +21,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand(), backupCommand(), restoreCommand())
+	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand(), backupCommand(), restoreCommand(), certsCommand())
 	return root
 }

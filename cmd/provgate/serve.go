@@ -27,6 +27,7 @@ import (
 type overrides struct {
 	config, dataDir, httpAddr, raftAddr string
 	clock, nodeID, join, debugAddr      string
+	tlsCA, tlsCert, tlsKey              string
 	bootstrap                           bool
 }
 
@@ -38,6 +39,9 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.nodeID, "node-id", "", "node id (overrides node.id)")
 	cmd.Flags().BoolVar(&o.bootstrap, "bootstrap", false, "form a new cluster if this data directory has none (overrides node.bootstrap)")
 	cmd.Flags().StringVar(&o.join, "join", "", "HTTP address of a member to join the cluster through (needs the admin token)")
+	cmd.Flags().StringVar(&o.tlsCA, "tls-ca", "", "cluster CA for mutual TLS between nodes (overrides cluster.tls.ca)")
+	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "this node's certificate (overrides cluster.tls.cert)")
+	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "this node's key (overrides cluster.tls.key)")
 	cmd.Flags().StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (keep it on loopback)")
 	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
 	cmd.Flags().MarkHidden("clock")
@@ -69,6 +73,18 @@ func (o *overrides) load() (*Config, error) {
 	if o.join != "" {
 		cfg.Node.Join = o.join
 		cfg.Node.Bootstrap = false
+	}
+	for _, f := range []struct {
+		flag string
+		into *string
+	}{{o.tlsCA, &cfg.Cluster.TLS.CA}, {o.tlsCert, &cfg.Cluster.TLS.Cert}, {o.tlsKey, &cfg.Cluster.TLS.Key}} {
+		if f.flag != "" {
+			abs, err := filepath.Abs(f.flag)
+			if err != nil {
+				return nil, err
+			}
+			*f.into = abs
+		}
 	}
 	if o.debugAddr != "" {
 		go http.ListenAndServe(o.debugAddr, nil) // net/http/pprof registers on the default mux
@@ -133,13 +149,17 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	if err := checkNodeID(cfg.Node.DataDir, cfg.Node.ID); err != nil {
 		return nil, err
 	}
+	tlsConf, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
 	n := &node{cfg: cfg, log: log}
 	if n.store, err = storage.Open(filepath.Join(cfg.Node.DataDir, "state"), storage.Options{Logger: log}); err != nil {
 		return nil, err
 	}
 	n.raft, err = consensus.Open(consensus.Config{
 		NodeID: cfg.Node.ID, Dir: filepath.Join(cfg.Node.DataDir, "raft"), BindAddr: cfg.Node.RaftAddr,
-		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log, Now: cfg.now,
+		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log, Now: cfg.now, TLS: tlsConf,
 	}, n.store)
 	if err != nil {
 		n.store.Close()
