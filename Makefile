@@ -4,7 +4,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: demo test build vet fmt check bench clean help
+.PHONY: demo test build vet fmt check bench image clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ check: fmt vet test ## everything CI should pass
 
 bench: ## benchmarks of the calculation
 	$(GO) test -run '^$$' -bench . -benchmem ./settlement/
+
+image: build ## build the container image provgate:latest (FROM scratch, no registry needed)
+	docker build -f deploy/Dockerfile -t provgate:latest .
 
 clean: ## remove build output and local data
 	rm -rf bin data

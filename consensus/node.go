@@ -215,7 +215,11 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 			return nil, err
 		}
 		if !has {
-			boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: n.trans.LocalAddr()}}}
+			self := n.trans.LocalAddr()
+			if cfg.Advertise != "" {
+				self = raft.ServerAddress(cfg.Advertise) // a name survives an address change
+			}
+			boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: self}}}
 			if len(cfg.Peers) > 0 {
 				boot.Servers = boot.Servers[:0]
 				for _, p := range cfg.Peers {

@@ -42,6 +42,9 @@ type NodeConfig struct {
 	Bootstrap bool   `yaml:"bootstrap"`
 	// Join is the HTTP address of a member to join the cluster through.
 	Join string `yaml:"join"`
+	// AdvertiseHTTP is the HTTP address other nodes relay requests to;
+	// default the address http_addr bound (set it when that is 0.0.0.0).
+	AdvertiseHTTP string `yaml:"advertise_http"`
 }
 
 // ProvinceConfig names the province this cluster serves.

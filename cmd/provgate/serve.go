@@ -28,6 +28,7 @@ type overrides struct {
 	config, dataDir, httpAddr, raftAddr string
 	clock, nodeID, join, debugAddr      string
 	tlsCA, tlsCert, tlsKey              string
+	advertise, advertiseHTTP            string
 	bootstrap                           bool
 }
 
@@ -39,6 +40,8 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.nodeID, "node-id", "", "node id (overrides node.id)")
 	cmd.Flags().BoolVar(&o.bootstrap, "bootstrap", false, "form a new cluster if this data directory has none (overrides node.bootstrap)")
 	cmd.Flags().StringVar(&o.join, "join", "", "HTTP address of a member to join the cluster through (needs the admin token)")
+	cmd.Flags().StringVar(&o.advertise, "advertise", "", "Raft address the other nodes reach this one at (overrides node.advertise)")
+	cmd.Flags().StringVar(&o.advertiseHTTP, "advertise-http", "", "HTTP address the other nodes relay to (default: the address it listens on)")
 	cmd.Flags().StringVar(&o.tlsCA, "tls-ca", "", "cluster CA for mutual TLS between nodes (overrides cluster.tls.ca)")
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "this node's certificate (overrides cluster.tls.cert)")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "this node's key (overrides cluster.tls.key)")
@@ -66,6 +69,12 @@ func (o *overrides) load() (*Config, error) {
 	}
 	if o.nodeID != "" {
 		cfg.Node.ID = o.nodeID
+	}
+	if o.advertise != "" {
+		cfg.Node.Advertise = o.advertise
+	}
+	if o.advertiseHTTP != "" {
+		cfg.Node.AdvertiseHTTP = o.advertiseHTTP
 	}
 	if o.bootstrap {
 		cfg.Node.Bootstrap = true
@@ -179,6 +188,9 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	self := consensus.Member{ID: cfg.Node.ID, HTTPAddr: n.httpAddr, RaftAddr: cfg.Node.RaftAddr}
 	if cfg.Node.Advertise != "" {
 		self.RaftAddr = cfg.Node.Advertise
+	}
+	if cfg.Node.AdvertiseHTTP != "" {
+		self.HTTPAddr = cfg.Node.AdvertiseHTTP
 	}
 	if token == "" {
 		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
