@@ -164,6 +164,7 @@ func (s *Store) Restore(r io.Reader) (index, term uint64, err error) {
 	old := s.active
 	s.db.Close()
 	s.db, s.active = db, next
+	s.immutable.Clear()
 	os.RemoveAll(filepath.Join(s.root, old))
 	return index, term, nil
 }

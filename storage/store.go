@@ -35,6 +35,11 @@ type Store struct {
 	mu     sync.RWMutex
 	db     *badger.DB
 	active string // name of the live database directory under root
+
+	// immutable caches decoded policy and catalog versions and catalog
+	// items by key: published versions never change, so a key's value
+	// never does. Restore clears it.
+	immutable sync.Map
 }
 
 // currentFile names the file under root that says which database
@@ -118,7 +123,7 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
-	if err := fn(&Tx{txn: txn}); err != nil {
+	if err := fn(&Tx{txn: txn, cache: &s.immutable}); err != nil {
 		return err
 	}
 	if err := txn.Commit(); err != nil {
@@ -134,7 +139,7 @@ func (s *Store) View(fn func(*Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, cache: &s.immutable}) })
 }
 
 // Applied returns the Raft index and term of the last applied entry.

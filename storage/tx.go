@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -20,7 +21,23 @@ import (
 // Tx is one transaction over the state. It satisfies settlement.View; its
 // Put methods are only valid inside Store.Update.
 type Tx struct {
-	txn *badger.Txn
+	txn   *badger.Txn
+	cache *sync.Map // decoded immutable values by key (Store.immutable); nil disables
+}
+
+// getImmutable is get for keys whose value never changes once written.
+func getImmutable[T any](tx *Tx, k []byte) (T, bool, error) {
+	if tx.cache != nil {
+		if v, ok := tx.cache.Load(string(k)); ok {
+			return v.(T), true, nil
+		}
+	}
+	var v T
+	ok, err := tx.get(k, &v)
+	if ok && err == nil && tx.cache != nil {
+		tx.cache.Store(string(k), v)
+	}
+	return v, ok, err
 }
 
 var _ settlement.View = (*Tx)(nil)
@@ -298,9 +315,11 @@ func (tx *Tx) Catalogs() ([]settlement.CatalogVersion, error) {
 // PolicyAt returns the policy version in force on date: the one with the
 // latest effective date not after it.
 func (tx *Tx) PolicyAt(insuredAdmdvs, insutype, date string) (settlement.Policy, bool, error) {
-	var p settlement.Policy
-	ok, err := tx.latestBefore(key(prefixPolicy, insuredAdmdvs, insutype, ""), date, &p)
-	return p, ok, err
+	k, ok := tx.latestKeyBefore(key(prefixPolicy, insuredAdmdvs, insutype, ""), date)
+	if !ok {
+		return settlement.Policy{}, false, nil
+	}
+	return getImmutable[settlement.Policy](tx, k)
 }
 
 // PutCatalog stores a catalog version and its items, immutably like
@@ -338,38 +357,34 @@ func (tx *Tx) PutCatalog(c settlement.Catalog) error {
 
 // CatalogAt returns the catalog version in force on date.
 func (tx *Tx) CatalogAt(treatAdmdvs, date string) (settlement.CatalogVersion, bool, error) {
-	var c settlement.CatalogVersion
-	ok, err := tx.latestBefore(key(prefixCatalog, treatAdmdvs, ""), date, &c)
-	return c, ok, err
+	k, ok := tx.latestKeyBefore(key(prefixCatalog, treatAdmdvs, ""), date)
+	if !ok {
+		return settlement.CatalogVersion{}, false, nil
+	}
+	return getImmutable[settlement.CatalogVersion](tx, k)
 }
 
 // CatalogItem returns one item of a catalog version.
 func (tx *Tx) CatalogItem(v settlement.CatalogVersion, code string) (settlement.CatalogItem, bool, error) {
-	var it settlement.CatalogItem
-	ok, err := tx.get(key(prefixItem, v.TreatAdmdvs, v.Version, code), &it)
-	return it, ok, err
+	return getImmutable[settlement.CatalogItem](tx, key(prefixItem, v.TreatAdmdvs, v.Version, code))
 }
 
-// latestBefore finds, under prefix, the entry with the greatest final key
+// latestKeyBefore finds, under prefix, the key with the greatest final
 // part (a date) not after date.
-func (tx *Tx) latestBefore(prefix []byte, date string, v any) (bool, error) {
+func (tx *Tx) latestKeyBefore(prefix []byte, date string) ([]byte, bool) {
 	opts := badger.DefaultIteratorOptions
 	opts.Reverse = true
 	opts.Prefix = prefix
-	opts.PrefetchValues = false // only the first item is read: prefetching 100 values cost half the CPU of a settlement
+	opts.PrefetchValues = false // only the key is needed; values come from the cache
 	it := tx.txn.NewIterator(opts)
 	defer it.Close()
 	seek := append(append([]byte{}, prefix...), date...)
 	seek = append(seek, 0xff)
 	it.Seek(seek)
 	if !it.ValidForPrefix(prefix) {
-		return false, nil
+		return nil, false
 	}
-	err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, v) })
-	if err != nil {
-		return false, fmt.Errorf("decode %s: %w", firstPart(prefix), err)
-	}
-	return true, nil
+	return it.Item().KeyCopy(nil), true
 }
 
 // Visit returns a visit.

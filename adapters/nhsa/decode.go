@@ -123,22 +123,18 @@ func checkHeader(h Header) error {
 	return nil
 }
 
-// digestOf fingerprints the business content: the infno and the input in
-// canonical form (keys sorted, numbers as written), so a retry that only
-// reorders keys or changes header fields such as inf_time still matches.
+// digestOf fingerprints the business content: the infno and the input as
+// sent, whitespace aside. A retry repeats the body, so changes to header
+// fields such as inf_time do not matter, while any change of the input does.
 func digestOf(infno string, input json.RawMessage) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(input))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, input); err != nil {
 		return "", malformed(err)
 	}
-	canon, err := json.Marshal(v)
-	if err != nil {
-		return "", settlement.Errorf(settlement.CodeMalformed, settlement.Bi("input 无法读取", "input cannot be read"))
-	}
-	sum := sha256.Sum256(append([]byte(infno+"\n"), canon...))
-	return hex.EncodeToString(sum[:]), nil
+	h := sha256.New()
+	h.Write([]byte(infno + "\n"))
+	h.Write(compact.Bytes())
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // node decodes input.<name> into v.

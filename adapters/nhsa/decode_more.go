@@ -1,11 +1,9 @@
 package nhsa
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -284,17 +282,11 @@ func orText(a, b text) string {
 }
 
 // decodeSnake decodes national snake_case JSON into a struct with plain Go
-// field names (psn_no → PsnNo): keys lose their underscores, and
-// encoding/json matches the rest case-insensitively.
+// field names (psn_no → PsnNo): one pass removes the underscores from object
+// keys, and encoding/json matches the rest case-insensitively. Values are
+// untouched.
 func decodeSnake(raw json.RawMessage, v any, path string) error {
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers stay literals: amounts never pass through a float
-	if err := dec.Decode(&tree); err != nil {
-		return settlement.Errorf(settlement.CodeBadField, path, settlement.Bi("结构不符合接口规范", "does not have the structure the interface defines"))
-	}
-	b, _ := json.Marshal(foldKeys(tree))
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := json.Unmarshal(foldKeys(raw), v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
 			return settlement.Errorf(settlement.CodeBadField, path+"."+typ.Field, wrongType(typ.Value))
@@ -304,19 +296,41 @@ func decodeSnake(raw json.RawMessage, v any, path string) error {
 	return nil
 }
 
-func foldKeys(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[strings.ReplaceAll(k, "_", "")] = foldKeys(x)
+// foldKeys copies JSON, dropping '_' from object keys only: a string is a
+// key when the next non-space byte after it is ':'.
+func foldKeys(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '"' {
+			out = append(out, c)
+			continue
 		}
-		return out
-	case []any:
-		for i := range t {
-			t[i] = foldKeys(t[i])
+		// Find the end of the string, honouring escapes.
+		j := i + 1
+		for j < len(raw) && raw[j] != '"' {
+			if raw[j] == '\\' {
+				j++
+			}
+			j++
 		}
-		return t
+		if j >= len(raw) {
+			return append(out, raw[i:]...) // malformed: let the decoder say so
+		}
+		k := j + 1
+		for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\n' || raw[k] == '\r') {
+			k++
+		}
+		if k < len(raw) && raw[k] == ':' {
+			for _, b := range raw[i : j+1] {
+				if b != '_' {
+					out = append(out, b)
+				}
+			}
+		} else {
+			out = append(out, raw[i:j+1]...)
+		}
+		i = j
 	}
-	return v
+	return out
 }

@@ -94,6 +94,14 @@ func TestDecodeRefusalCodes(t *testing.T) {
 	}
 }
 
+func TestFoldKeys(t *testing.T) {
+	in := `{"psn_no":"A_B","feedetail":[{"med_list_codg" : "X_1","memo":"say \"psn_no\": yes"}], "n_1":1}`
+	want := `{"psnno":"A_B","feedetail":[{"medlistcodg" : "X_1","memo":"say \"psn_no\": yes"}], "n1":1}`
+	if got := string(foldKeys([]byte(in))); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func TestInfnoFromURL(t *testing.T) {
 	body, _ := os.ReadFile("testdata/decode/2208.json")
 	if _, err := Decode(body, "2208"); err != nil {
@@ -117,7 +125,7 @@ func TestDigest(t *testing.T) {
 	}
 	same := [][]byte{
 		bytes.Replace(body, []byte(`"inf_time":"2024-05-01 09:00:00"`), []byte(`"inf_time":"2024-05-01 09:00:07"`), 1),
-		bytes.Replace(body, []byte(`"psn_no":"15082600000001","mdtrt_cert_type":"02"`), []byte(`"mdtrt_cert_type":"02","psn_no":"15082600000001"`), 1),
+		bytes.Replace(body, []byte(`"psn_no":"15082600000001","mdtrt_cert_type":"02"`), []byte(`"psn_no": "15082600000001", "mdtrt_cert_type":"02"`), 1),
 	}
 	for i, b := range same {
 		m, err := Decode(b, "")
