@@ -663,9 +663,30 @@ func (n *Node) Join(ctx context.Context, m Member) error {
 // LeaderHTTP returns the HTTP address of the current leader, from the
 // replicated registry; false when there is no leader or it is unknown.
 func (n *Node) LeaderHTTP() (string, bool) {
+	info, ok := n.leaderInfo()
+	return info.HTTPAddr, ok && info.HTTPAddr != ""
+}
+
+// LeaderRelay returns the base URL followers relay requests to: the
+// leader's mutual-TLS internal address when it has one, else its HTTP
+// address.
+func (n *Node) LeaderRelay() (string, bool) {
+	info, ok := n.leaderInfo()
+	switch {
+	case !ok:
+		return "", false
+	case info.InternalAddr != "":
+		return "https://" + info.InternalAddr, true
+	case info.HTTPAddr != "":
+		return "http://" + info.HTTPAddr, true
+	}
+	return "", false
+}
+
+func (n *Node) leaderInfo() (storage.NodeInfo, bool) {
 	_, id := n.raft.LeaderWithID()
 	if id == "" {
-		return "", false
+		return storage.NodeInfo{}, false
 	}
 	var info storage.NodeInfo
 	var ok bool
@@ -674,15 +695,17 @@ func (n *Node) LeaderHTTP() (string, bool) {
 		info, ok, err = tx.Node(string(id))
 		return err
 	})
-	return info.HTTPAddr, ok && info.HTTPAddr != ""
+	return info, ok
 }
 
-// Member is a node's addresses: hospitals and forwarded requests reach it
-// at HTTPAddr, the other nodes' Raft at RaftAddr.
+// Member is a node's addresses: hospitals reach it at HTTPAddr, the other
+// nodes' Raft at RaftAddr, and followers relay requests to InternalAddr
+// (the mutual-TLS channel) when it has one, else to HTTPAddr.
 type Member struct {
-	ID       string `json:"id"`
-	HTTPAddr string `json:"http_addr"`
-	RaftAddr string `json:"raft_addr"`
+	ID           string `json:"id"`
+	HTTPAddr     string `json:"http_addr"`
+	RaftAddr     string `json:"raft_addr"`
+	InternalAddr string `json:"internal_addr,omitempty"`
 }
 
 // Verify checks this replica's ledger (storage.Tx.Verify) on its local

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,8 @@ import (
 // satisfies it.
 type Cluster interface {
 	LeaderHTTP() (string, bool)
+	// LeaderRelay is the base URL (scheme and address) to relay to.
+	LeaderRelay() (string, bool)
 	Join(ctx context.Context, m consensus.Member) error
 	RemoveServer(ctx context.Context, id string) error
 	TransferLeadership(ctx context.Context, id, addr string) error
@@ -31,6 +34,32 @@ type Cluster interface {
 // never relayed again, so a leadership change cannot make requests loop.
 const headerForwarded = "X-Provgate-Forwarded"
 
+// public wraps the hospital-facing handler. With an internal channel, relays
+// arrive only there, so a relay marker on the public port is dropped: no
+// one outside the cluster can pose as a node.
+func (s *Server) public(h http.Handler) http.Handler {
+	if s.cfg.Internal == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(headerForwarded)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// relayed wraps the internal channel's handler: the relaying node is named
+// by its verified certificate, not by what it says.
+func relayed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			http.Error(w, "mutual TLS required", http.StatusForbidden)
+			return
+		}
+		r.Header.Set(headerForwarded, r.TLS.PeerCertificates[0].Subject.CommonName)
+		h.ServeHTTP(w, r)
+	})
+}
+
 // forwardable reports whether err means "ask the leader" and this request
 // may still be relayed.
 func (s *Server) forwardable(c *gin.Context, err error) bool {
@@ -42,14 +71,20 @@ func (s *Server) forwardable(c *gin.Context, err error) bool {
 // after the leader may have acted, the answer is "outcome unknown, retry
 // with the same msgid": the retry finds the stored answer.
 func (s *Server) forward(c *gin.Context, body []byte) {
-	leader, ok := s.cfg.Cluster.LeaderHTTP()
+	leader, ok := s.cfg.Cluster.LeaderRelay()
+	if ok && s.cfg.Internal != nil && !strings.HasPrefix(leader, "https://") {
+		// The leader has no internal channel: relaying in the clear would
+		// bypass the cluster's mutual TLS.
+		s.cfg.Logger.Warn("leader has no internal mutual-TLS address; not relaying", "leader", leader)
+		ok = false
+	}
 	if !ok {
 		s.relayFailed(c, consensus.ErrNoLeader)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, c.Request.Method, "http://"+leader+c.Request.URL.RequestURI(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, c.Request.Method, leader+c.Request.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		s.relayFailed(c, err)
 		return
@@ -76,7 +111,9 @@ func (s *Server) forward(c *gin.Context, body []byte) {
 			c.Header(h, v)
 		}
 	}
-	c.Header("X-Provgate-Leader", leader)
+	if addr, ok := s.cfg.Cluster.LeaderHTTP(); ok {
+		c.Header("X-Provgate-Leader", addr)
+	}
 	c.Data(resp.StatusCode, resp.Header.Get("Content-Type"), out)
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -65,6 +66,10 @@ type Config struct {
 	// the membership endpoints. NodeID names this node in forwarded requests.
 	Cluster Cluster
 	NodeID  string
+	// Internal, when set, is the cluster's mutual-TLS configuration: the
+	// node serves relayed requests on ServeInternal's listener, relays to
+	// the leader only over it, and trusts the relay marker only there.
+	Internal *tls.Config
 }
 
 // Server serves the gateway's HTTP endpoints.
@@ -76,6 +81,7 @@ type Server struct {
 	serial   serial
 	nonces   nonceCache
 	client   *http.Client
+	internal *http.Server // relayed requests, under mutual TLS
 	// started is set by MarkStarted once the node has done its start-up
 	// work (seed files, registration); until then /readyz says "starting".
 	started atomic.Bool
@@ -106,8 +112,12 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province},
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}}
+	transport := &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
+	if cfg.Internal != nil {
+		transport.TLSClientConfig = cfg.Internal.Clone()
+		transport.ForceAttemptHTTP2 = false
+	}
+	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province}, client: &http.Client{Transport: transport}}
 	e := gin.New()
 	e.Use(s.recoverPanics)
 	e.POST("/nhsa", s.authenticate, s.handleNHSA)
@@ -119,7 +129,8 @@ func New(cfg Config) *Server {
 		e.GET("/status", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Status()) })
 	}
 	s.engine = e
-	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.public(e), ReadHeaderTimeout: 10 * time.Second}
+	s.internal = &http.Server{Handler: relayed(e), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
@@ -135,8 +146,26 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
+// ServeInternal serves requests relayed by the other nodes on l, under
+// mutual TLS with Config.Internal: a peer without a certificate the cluster
+// CA signed is refused in the handshake. It returns at Shutdown.
+func (s *Server) ServeInternal(l net.Listener) error {
+	if s.cfg.Internal == nil {
+		return errors.New("gateway: ServeInternal needs Config.Internal")
+	}
+	conf := s.cfg.Internal.Clone()
+	conf.ClientAuth = tls.RequireAndVerifyClientCert
+	err := s.internal.Serve(tls.NewListener(l, conf))
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
 // Shutdown stops accepting requests and waits for those in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	return errors.Join(s.http.Shutdown(ctx), s.internal.Shutdown(ctx))
+}
 
 func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 

@@ -584,12 +584,14 @@ func sameJSON(a, b any) (bool, error) {
 	return bytes.Equal(ja, jb), nil
 }
 
-// NodeInfo is where a cluster member serves: hospitals and forwarded
-// requests reach it at HTTPAddr, the other nodes' Raft at RaftAddr.
+// NodeInfo is where a cluster member serves: hospitals reach it at
+// HTTPAddr, the other nodes' Raft at RaftAddr, and followers relay requests
+// to InternalAddr (mutual TLS) when it has one, else to HTTPAddr.
 type NodeInfo struct {
-	ID       string `json:"id"`
-	HTTPAddr string `json:"http_addr"`
-	RaftAddr string `json:"raft_addr"`
+	ID           string `json:"id"`
+	HTTPAddr     string `json:"http_addr"`
+	RaftAddr     string `json:"raft_addr"`
+	InternalAddr string `json:"internal_addr,omitempty"`
 }
 
 // PutNode records a member's addresses.

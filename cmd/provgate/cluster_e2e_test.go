@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,32 +260,93 @@ func TestClusterOfProcessesSurvivesLeaderKills(t *testing.T) {
 	}
 }
 
-// TestClusterOverMutualTLS runs three processes whose Raft traffic is
-// mutual TLS with certificates from `provgate certs`, and settles through
-// a follower.
+// TestClusterOverMutualTLS runs three processes whose Raft traffic and
+// relayed requests are mutual TLS with certificates from `provgate certs`,
+// settles through a follower, and checks that the internal channel refuses
+// peers without a certificate from the cluster CA.
 func TestClusterOverMutualTLS(t *testing.T) {
-	dir := t.TempDir()
-	if out, err := run(t, "certs", "--dir", dir, "--nodes", "node1,node2,node3"); err != nil {
-		t.Fatalf("certs: %v\n%s", err, out)
+	dir, other := t.TempDir(), t.TempDir()
+	for _, d := range []string{dir, other} {
+		if out, err := run(t, "certs", "--dir", d, "--nodes", "node1,node2,node3"); err != nil {
+			t.Fatalf("certs: %v\n%s", err, out)
+		}
 	}
+	internal := map[string]string{}
 	c := startProcCluster(t, 3, func(id string) []string {
-		return []string{"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/" + id + ".pem", "--tls-key", dir + "/" + id + "-key.pem"}
+		internal[id] = freeAddr(t)
+		return []string{"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/" + id + ".pem", "--tls-key", dir + "/" + id + "-key.pem",
+			"--internal-addr", internal[id]}
 	})
 	var follower *process
+	var followerID string
 	for id, p := range c.nodes {
 		if id != c.leader() {
-			follower = p
+			follower, followerID = p, id
 			break
 		}
 	}
-	a := follower.post("/nhsa/2201", envelope("2201", "H15010100001202601011000000061", map[string]any{"data": map[string]any{
+	// A relay marker sent by a hospital to the public port is dropped, so the
+	// follower still relays instead of answering "not leader".
+	req := envelope("2201", "H15010100001202601011000000061", map[string]any{"data": map[string]any{
 		"psn_no": psn, "insutype": "310", "begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02",
 		"mdtrt_cert_no": "150826198003150018", "ipt_otp_no": "MZ1", "atddr_no": "D1", "dr_name": "医生",
-		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}}))
+		"dept_code": "A03", "dept_name": "内科", "caty": "A03"}})
+	a := follower.postSigned("/nhsa/2201", req, func(r *http.Request) {
+		r.Header.Set("X-Provgate-Forwarded", "node9")
+		signRequest(r, time.Now())
+	})
+	if a.code() != "0" {
+		t.Fatalf("register through follower %s over the internal channel: %s", followerID, a.raw)
+	}
 	m := field(t, a.Output, "data", "mdtrt_id")
 	follower.post("/nhsa/2204", envelope("2204", "H15010100001202601011000000062", feeLines(m)))
 	if s := follower.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000063", settleInput(m))); s.code() != "0" {
 		t.Fatalf("settle through a follower over TLS: %s", s.raw)
+	}
+
+	// The internal channel: plain HTTP, TLS without a client certificate, and
+	// a certificate from another CA are all refused; the cluster's own works.
+	target := internal[c.leader()]
+	if resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + target + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP to the internal channel was served")
+		}
+	}
+	tlsFor := func(d, node string, withCert bool) *http.Client {
+		caPEM, _ := os.ReadFile(d + "/ca.pem")
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(caPEM)
+		conf := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}
+		if withCert {
+			cert, err := tls.LoadX509KeyPair(d+"/"+node+".pem", d+"/"+node+"-key.pem")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf.Certificates = []tls.Certificate{cert}
+		}
+		if d == other {
+			conf.InsecureSkipVerify = true // the stranger does not care who the server is
+		}
+		return &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{TLSClientConfig: conf}}
+	}
+	for _, tc := range []struct {
+		name   string
+		client *http.Client
+		ok     bool
+	}{
+		{"no client certificate", tlsFor(dir, "node1", false), false},
+		{"certificate from another CA", tlsFor(other, "node1", true), false},
+		{"cluster certificate", tlsFor(dir, "node2", true), true},
+	} {
+		resp, err := tc.client.Get("https://" + target + "/healthz")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if got := err == nil && resp.StatusCode == http.StatusOK; got != tc.ok {
+			t.Errorf("%s: answered=%v, want %v (err %v)", tc.name, got, tc.ok, err)
+		}
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -45,6 +45,12 @@ type NodeConfig struct {
 	// AdvertiseHTTP is the HTTP address other nodes relay requests to;
 	// default the address http_addr bound (set it when that is 0.0.0.0).
 	AdvertiseHTTP string `yaml:"advertise_http"`
+	// InternalAddr is where the node takes requests relayed by the other
+	// nodes, under the cluster's mutual TLS; required with cluster.tls.
+	InternalAddr string `yaml:"internal_addr"`
+	// AdvertiseInternal is the internal address the other nodes relay to;
+	// default the address internal_addr bound.
+	AdvertiseInternal string `yaml:"advertise_internal"`
 }
 
 // ProvinceConfig names the province this cluster serves.
@@ -146,6 +152,15 @@ func (c *Config) validate() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("configuration is missing %s", strings.Join(missing, ", "))
+	}
+	tlsSet := c.Cluster.TLS.CA != "" || c.Cluster.TLS.Cert != "" || c.Cluster.TLS.Key != ""
+	switch {
+	case tlsSet && (c.Cluster.TLS.CA == "" || c.Cluster.TLS.Cert == "" || c.Cluster.TLS.Key == ""):
+		return errors.New("cluster.tls needs all of ca, cert and key")
+	case tlsSet && c.Node.InternalAddr == "":
+		return errors.New("cluster.tls is set, so node.internal_addr (--internal-addr) is required: followers relay requests to the leader only over mutual TLS")
+	case !tlsSet && c.Node.InternalAddr != "":
+		return errors.New("node.internal_addr needs cluster.tls (--tls-ca, --tls-cert, --tls-key): the internal channel is mutual TLS")
 	}
 	if len(c.Province.Admdvs) != 6 {
 		return fmt.Errorf("province.admdvs must be a 6-digit region code, got %q", c.Province.Admdvs)

@@ -29,6 +29,7 @@ type overrides struct {
 	clock, nodeID, join, debugAddr      string
 	tlsCA, tlsCert, tlsKey              string
 	advertise, advertiseHTTP            string
+	internalAddr, advertiseInternal     string
 	bootstrap                           bool
 }
 
@@ -42,6 +43,8 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.join, "join", "", "HTTP address of a member to join the cluster through (needs the admin token)")
 	cmd.Flags().StringVar(&o.advertise, "advertise", "", "Raft address the other nodes reach this one at (overrides node.advertise)")
 	cmd.Flags().StringVar(&o.advertiseHTTP, "advertise-http", "", "HTTP address the other nodes relay to (default: the address it listens on)")
+	cmd.Flags().StringVar(&o.internalAddr, "internal-addr", "", "mutual-TLS listen address for requests relayed between nodes (overrides node.internal_addr; needs --tls-*)")
+	cmd.Flags().StringVar(&o.advertiseInternal, "advertise-internal", "", "internal address the other nodes relay to (default: the address it listens on)")
 	cmd.Flags().StringVar(&o.tlsCA, "tls-ca", "", "cluster CA for mutual TLS between nodes (overrides cluster.tls.ca)")
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "this node's certificate (overrides cluster.tls.cert)")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "this node's key (overrides cluster.tls.key)")
@@ -75,6 +78,12 @@ func (o *overrides) load() (*Config, error) {
 	}
 	if o.advertiseHTTP != "" {
 		cfg.Node.AdvertiseHTTP = o.advertiseHTTP
+	}
+	if o.internalAddr != "" {
+		cfg.Node.InternalAddr = o.internalAddr
+	}
+	if o.advertiseInternal != "" {
+		cfg.Node.AdvertiseInternal = o.advertiseInternal
 	}
 	if o.bootstrap {
 		cfg.Node.Bootstrap = true
@@ -142,7 +151,8 @@ type node struct {
 	raft     *consensus.Node
 	http     *gateway.Server
 	httpAddr string
-	served   chan error
+	served   chan error // one result per listener served
+	serving  int
 }
 
 // start opens the state, starts Raft and the HTTP server, and, if the node
@@ -185,7 +195,21 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.Node.HTTPAddr, err)
 	}
 	n.httpAddr = l.Addr().String()
+	var internal net.Listener
+	if tlsConf != nil {
+		if internal, err = net.Listen("tcp", cfg.Node.InternalAddr); err != nil {
+			l.Close()
+			n.stop()
+			return nil, fmt.Errorf("listen for relayed requests on %s: %w", cfg.Node.InternalAddr, err)
+		}
+	}
 	self := consensus.Member{ID: cfg.Node.ID, HTTPAddr: n.httpAddr, RaftAddr: cfg.Node.RaftAddr}
+	if internal != nil {
+		self.InternalAddr = internal.Addr().String()
+		if cfg.Node.AdvertiseInternal != "" {
+			self.InternalAddr = cfg.Node.AdvertiseInternal
+		}
+	}
 	if cfg.Node.Advertise != "" {
 		self.RaftAddr = cfg.Node.Advertise
 	}
@@ -201,10 +225,15 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
 		Status: func() any { return n.raft.Status() },
 		Verify: func() (any, error) { return n.raft.Verify() },
-		Backup: n.raft.Backup,
+		Backup: n.raft.Backup, Internal: tlsConf,
 	})
-	n.served = make(chan error, 1)
+	n.served = make(chan error, 2)
+	n.serving = 1
 	go func() { n.served <- n.http.Serve(l) }()
+	if internal != nil {
+		n.serving++
+		go func() { n.served <- n.http.ServeInternal(internal) }()
+	}
 
 	// A new cluster must have its leader before it takes the seed files; a
 	// member restarting with the others waits a little and carries on: it
@@ -302,7 +331,9 @@ func (n *node) stop() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, n.http.Shutdown(ctx))
 		cancel()
-		errs = append(errs, <-n.served)
+		for i := 0; i < n.serving; i++ {
+			errs = append(errs, <-n.served)
+		}
 	}
 	if n.raft != nil {
 		errs = append(errs, n.raft.Close())
