@@ -14,7 +14,9 @@ func TestConfigValidation(t *testing.T) {
 		c.Province.Admdvs = "150000"
 		return c
 	}
-	withTLS := func(c *Config) { c.Cluster.TLS.CA, c.Cluster.TLS.Cert, c.Cluster.TLS.Key = "ca.pem", "n.pem", "n-key.pem" }
+	withTLS := func(c *Config) {
+		c.Cluster.TLS.CA, c.Cluster.TLS.Cert, c.Cluster.TLS.Key = "ca.pem", "n.pem", "n-key.pem"
+	}
 	for _, tc := range []struct {
 		name   string
 		change func(*Config)
