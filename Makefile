@@ -3,6 +3,7 @@
 # Go lives in /usr/local/go on the project's machines; honour a go on PATH first.
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: demo test build vet fmt check bench image clean help
 
@@ -17,7 +18,7 @@ test: ## run every test (race detector on)
 	$(GO) test -race -count=1 ./...
 
 build: ## build bin/provgate
-	CGO_ENABLED=0 $(GO) build -o bin/provgate ./cmd/provgate
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/provgate ./cmd/provgate
 
 vet: ## go vet
 	$(GO) vet ./...

@@ -370,7 +370,10 @@ func translate(err error) error {
 		return ErrNoLeader
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrOutcomeUnknown
-	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+	case errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		// Refused before it was enqueued: nothing was written.
+		return ErrNoLeader
+	case errors.Is(err, raft.ErrLeadershipLost):
 		return ErrOutcomeUnknown
 	}
 	return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)

@@ -71,7 +71,51 @@ func (s *Server) forwardable(c *gin.Context, err error) bool {
 // after the leader may have acted, the answer is "outcome unknown, retry
 // with the same msgid": the retry finds the stored answer.
 func (s *Server) forward(c *gin.Context, body []byte) {
-	leader, ok := s.cfg.Cluster.LeaderRelay()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	leader, _ := s.cfg.Cluster.LeaderRelay()
+	r, err := s.relay(ctx, c, body, leader)
+	if err != nil {
+		s.relayFailed(c, err)
+		return
+	}
+	r.write(c)
+}
+
+// relayedAnswer is the leader's answer to a relayed request.
+type relayedAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+	leader string
+}
+
+// retry reports whether the leader answered "retry with the same msgid"
+// because of its own condition (it lost leadership, or had none), which
+// the relaying node may retry for the hospital within the deadline.
+func (r relayedAnswer) retry() bool { return r.header.Get(headerRetry) != "" }
+
+func (r relayedAnswer) write(c *gin.Context) {
+	for _, h := range []string{"Content-Type", "Idempotent-Replayed"} {
+		if v := r.header.Get(h); v != "" {
+			c.Header(h, v)
+		}
+	}
+	if r.leader != "" {
+		c.Header("X-Provgate-Leader", r.leader)
+	}
+	c.Data(r.status, r.header.Get("Content-Type"), r.body)
+}
+
+// headerRetry marks an answer that asks for a retry with the same msgid
+// because of the cluster's condition rather than the request.
+const headerRetry = "X-Provgate-Retry"
+
+// relay sends the request to the leader at base URL leader ("" when none
+// is known). Its errors are the consensus ones: ErrNoLeader when nothing
+// was sent, ErrOutcomeUnknown when the leader may have acted.
+func (s *Server) relay(ctx context.Context, c *gin.Context, body []byte, leader string) (relayedAnswer, error) {
+	ok := leader != ""
 	if ok && s.cfg.Internal != nil && !strings.HasPrefix(leader, "https://") {
 		// The leader has no internal channel: relaying in the clear would
 		// bypass the cluster's mutual TLS.
@@ -79,15 +123,11 @@ func (s *Server) forward(c *gin.Context, body []byte) {
 		ok = false
 	}
 	if !ok {
-		s.relayFailed(c, consensus.ErrNoLeader)
-		return
+		return relayedAnswer{}, consensus.ErrNoLeader
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, c.Request.Method, leader+c.Request.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
-		s.relayFailed(c, err)
-		return
+		return relayedAnswer{}, err
 	}
 	for _, h := range []string{"Content-Type", "Authorization", headerPaasID, headerTimestamp, headerNonce, headerSignature} {
 		if v := c.GetHeader(h); v != "" {
@@ -97,24 +137,16 @@ func (s *Server) forward(c *gin.Context, body []byte) {
 	req.Header.Set(headerForwarded, s.cfg.NodeID)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		s.relayFailed(c, consensus.ErrOutcomeUnknown)
-		return
+		return relayedAnswer{}, consensus.ErrOutcomeUnknown
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.relayFailed(c, consensus.ErrOutcomeUnknown)
-		return
+		return relayedAnswer{}, consensus.ErrOutcomeUnknown
 	}
-	for _, h := range []string{"Content-Type", "Idempotent-Replayed"} {
-		if v := resp.Header.Get(h); v != "" {
-			c.Header(h, v)
-		}
-	}
-	if addr, ok := s.cfg.Cluster.LeaderHTTP(); ok {
-		c.Header("X-Provgate-Leader", addr)
-	}
-	c.Data(resp.StatusCode, resp.Header.Get("Content-Type"), out)
+	r := relayedAnswer{status: resp.StatusCode, header: resp.Header, body: out}
+	r.leader, _ = s.cfg.Cluster.LeaderHTTP()
+	return r, nil
 }
 
 func (s *Server) relayFailed(c *gin.Context, err error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/provgate/provgate/adapters/nhsa"
+	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -46,18 +47,13 @@ func (s *Server) handleNHSA(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	var a settlement.Answer
-	if msg.Request.Kind.Writes() {
-		a, err = s.cfg.Ledger.Submit(ctx, msg.Request)
-	} else {
-		a, err = s.cfg.Ledger.Read(ctx, msg.Request)
-	}
+	a, relayed, err := s.decide(ctx, c, msg, body)
 	if err != nil {
-		if s.forwardable(c, err) {
-			s.forward(c, body)
-			return
-		}
 		s.refuse(c, start, msg, err)
+		return
+	}
+	if relayed != nil {
+		relayed.write(c)
 		return
 	}
 	out, err := s.receiver.Encode(msg.Request.Kind, a)
@@ -72,10 +68,77 @@ func (s *Server) handleNHSA(c *gin.Context) {
 	s.logRequest(msg, "0", a.Replayed, start)
 }
 
+// decide gets the request decided: here if this node leads, else by the
+// leader through the relay. While the cluster changes leader (nothing was
+// written, or the outcome is unknown) it tries again within the deadline
+// with the same msgid, which the state machine makes safe: a request that
+// was applied answers with its stored answer. So a rolling restart or a
+// leader change costs the hospital latency, not a retry. A request relayed
+// by another node is tried once; the relaying node does the retrying.
+func (s *Server) decide(ctx context.Context, c *gin.Context, msg nhsa.Message, body []byte) (settlement.Answer, *relayedAnswer, error) {
+	backoff := 20 * time.Millisecond
+	sentTo := map[string]bool{}
+	for {
+		var a settlement.Answer
+		var err error
+		if msg.Request.Kind.Writes() {
+			a, err = s.cfg.Ledger.Submit(ctx, msg.Request)
+		} else {
+			a, err = s.cfg.Ledger.Read(ctx, msg.Request)
+		}
+		if err == nil {
+			return a, nil, nil
+		}
+		if s.forwardable(c, err) {
+			leader, _ := s.cfg.Cluster.LeaderRelay()
+			if sentTo[leader] && s.cfg.Internal == nil {
+				// Without the internal channel the leader checks the
+				// hospital's nonce itself, so it would refuse the same
+				// request twice as a replay: the hospital retries instead.
+				return a, nil, consensus.ErrOutcomeUnknown
+			}
+			r, rerr := s.relay(ctx, c, body, leader)
+			if !errors.Is(rerr, consensus.ErrNoLeader) {
+				sentTo[leader] = true
+			}
+			if rerr == nil && !r.retry() {
+				return a, &r, nil
+			}
+			if rerr == nil {
+				err = consensus.ErrOutcomeUnknown // the leader's own answer said so
+			} else {
+				err = rerr
+			}
+		}
+		if !clusterChanging(err) || c.GetHeader(headerForwarded) != "" {
+			return a, nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*backoff {
+			return a, nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return a, nil, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 400*time.Millisecond)
+	}
+}
+
+// clusterChanging reports whether err is a transient condition of the
+// cluster (no leader yet, leadership lost mid-write) worth retrying with
+// the same msgid.
+func clusterChanging(err error) bool {
+	return errors.Is(err, consensus.ErrNoLeader) || errors.Is(err, consensus.ErrNotLeader) || errors.Is(err, consensus.ErrOutcomeUnknown)
+}
+
 // refuse answers with infcode −1. The national interface answers refusals
 // with HTTP 200 and the envelope; HIS branch on infcode.
 func (s *Server) refuse(c *gin.Context, start time.Time, msg nhsa.Message, err error) {
 	e, internal := answerFor(err)
+	if clusterChanging(err) {
+		c.Header(headerRetry, "1")
+	}
 	if internal {
 		s.cfg.Logger.Error("internal error", "infno", string(msg.Header.Infno), "msgid", string(msg.Header.MsgID),
 			"fixmedins_code", string(msg.Header.FixmedinsCode), "ref", e.ZH, "err", err)

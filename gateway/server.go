@@ -84,11 +84,16 @@ type Server struct {
 	internal *http.Server // relayed requests, under mutual TLS
 	// started is set by MarkStarted once the node has done its start-up
 	// work (seed files, registration); until then /readyz says "starting".
-	started atomic.Bool
+	started  atomic.Bool
+	stopping atomic.Bool
 }
 
 // MarkStarted tells readiness that start-up is over.
 func (s *Server) MarkStarted() { s.started.Store(true) }
+
+// MarkStopping tells readiness the node is leaving, so load balancers send
+// new requests elsewhere; requests that still arrive are served.
+func (s *Server) MarkStopping() { s.stopping.Store(true) }
 
 func init() {
 	// gin's mode is process-wide; provgate never wants its debug output.
@@ -172,6 +177,10 @@ func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"sta
 func (s *Server) handleReady(c *gin.Context) {
 	if !s.started.Load() {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "starting"})
+		return
+	}
+	if s.stopping.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "stopping"})
 		return
 	}
 	err := s.cfg.Ledger.Ready()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
@@ -63,7 +64,8 @@ func TestErrorTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := New(Config{Province: "150000", Ledger: fakeLedger{
+			// A short deadline: cluster conditions are retried until it runs out.
+			s := New(Config{Province: "150000", RequestTimeout: 200 * time.Millisecond, Ledger: fakeLedger{
 				submit: func(settlement.Request) (settlement.Answer, error) { return settlement.Answer{}, tt.err },
 			}})
 			status, out := post(t, s, "/nhsa/2207", "2207.json")
@@ -78,6 +80,61 @@ func TestErrorTable(t *testing.T) {
 				if strings.Contains(msg, leak) {
 					t.Errorf("err_msg %q leaks %q", msg, leak)
 				}
+			}
+		})
+	}
+}
+
+// TestClusterChangesAreRetried checks that a node gets a request decided
+// across a leader change within the deadline, with the same request (and
+// so the same msgid), and does not retry what the request itself caused.
+func TestClusterChangesAreRetried(t *testing.T) {
+	tests := []struct {
+		name      string
+		errs      []error // the first answers of the ledger, then success
+		forwarded bool
+		wantCode  float64
+		wantCalls int
+	}{
+		{"no leader, then one", []error{consensus.ErrNoLeader, consensus.ErrNoLeader}, false, 0, 3},
+		{"leadership lost mid-write", []error{consensus.ErrOutcomeUnknown}, false, 0, 2},
+		{"a refusal is final", []error{settlement.Errorf(settlement.CodeAlreadySettled, "S1")}, false, -1, 1},
+		{"internal error is final", []error{errors.New("disk")}, false, -1, 1},
+		{"relayed requests are tried once", []error{consensus.ErrOutcomeUnknown}, true, -1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls int
+			var bodies []string
+			s := New(Config{Province: "150000", RequestTimeout: 5 * time.Second, Ledger: fakeLedger{
+				submit: func(r settlement.Request) (settlement.Answer, error) {
+					calls++
+					bodies = append(bodies, r.MsgID+"/"+r.Digest)
+					if calls <= len(tt.errs) {
+						return settlement.Answer{}, tt.errs[calls-1]
+					}
+					return settlement.Answer{Outcome: settlement.Outcome{Visit: &settlement.Visit{MdtrtID: "M1"}}}, nil
+				},
+			}})
+			body, _ := os.ReadFile("../adapters/nhsa/testdata/decode/2201.json")
+			req := httptest.NewRequest(http.MethodPost, "/nhsa/2201", bytes.NewReader(body))
+			if tt.forwarded {
+				req.Header.Set(headerForwarded, "node2")
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			var out map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &out)
+			if out["infcode"] != tt.wantCode || calls != tt.wantCalls {
+				t.Fatalf("infcode %v after %d calls, want %v after %d: %s", out["infcode"], calls, tt.wantCode, tt.wantCalls, rec.Body)
+			}
+			for _, b := range bodies[1:] {
+				if b != bodies[0] {
+					t.Errorf("retried a different request: %q then %q", bodies[0], b)
+				}
+			}
+			if retry := rec.Header().Get(headerRetry) != ""; retry != (tt.forwarded && tt.wantCode != 0) {
+				t.Errorf("retry header %v", retry)
 			}
 		})
 	}

@@ -119,12 +119,18 @@ func startServe(t *testing.T, dataDir, httpAddr, raftAddr string, env ...string)
 // extra flags; without a --data-dir it gets a fresh one and loopback ports.
 func startServeArgs(t *testing.T, args []string, env ...string) *process {
 	t.Helper()
+	return startServeBin(t, binary, args, env...)
+}
+
+// startServeBin is startServeArgs with another build of provgate.
+func startServeBin(t *testing.T, bin string, args []string, env ...string) *process {
+	t.Helper()
 	if !slices.Contains(args, "--data-dir") {
 		args = append(args, "--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t))
 	}
 	httpAddr := args[slices.Index(args, "--http-addr")+1]
 	p := &process{t: t, base: "http://" + httpAddr, logs: &syncBuffer{}}
-	p.cmd = exec.Command(binary, append([]string{"serve", "--config", "../../configs/provgate.yaml"}, args...)...)
+	p.cmd = exec.Command(bin, append([]string{"serve", "--config", "../../configs/provgate.yaml"}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
@@ -154,6 +160,13 @@ func startServeArgs(t *testing.T, args []string, env ...string) *process {
 func (p *process) kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.cmd.Wait()
+}
+
+// terminate stops the node as an operator does (SIGTERM) and waits for it
+// to exit; it reports the exit error.
+func (p *process) terminate() error {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.cmd.Wait()
 }
 
 // answer is a national response with its raw bytes.

@@ -136,7 +136,7 @@ func serveCommand() *cobra.Command {
 			fmt.Printf("provgate node %s serving hospitals on http://%s (Raft %s, data %s)\n",
 				cfg.Node.ID, n.httpAddr, cfg.Node.RaftAddr, cfg.Node.DataDir)
 			<-ctx.Done()
-			return n.stop()
+			return n.leave()
 		},
 	}
 	o.register(cmd, "")
@@ -223,7 +223,12 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		Admin: n.raft, AdminToken: token, Credentials: n.raft, Now: cfg.now, Cluster: n.raft, NodeID: cfg.Node.ID,
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
-		Status: func() any { return n.raft.Status() },
+		Status: func() any {
+			return struct {
+				consensus.Status
+				Version string `json:"version"`
+			}{n.raft.Status(), version}
+		},
 		Verify: func() (any, error) { return n.raft.Verify() },
 		Backup: n.raft.Backup, Internal: tlsConf,
 	})
@@ -325,6 +330,27 @@ func applySeed(ctx context.Context, r *consensus.Node, s *seedData) error {
 
 // stop shuts the node down in order: stop taking requests, finish those in
 // flight, stop Raft, close the state.
+// leave stops a node the way a rolling restart wants: readiness turns to
+// "stopping" so load balancers drain it, a leader hands leadership to an
+// up-to-date follower (the cluster keeps settling without waiting for an
+// election timeout), and only then do HTTP and Raft stop.
+func (n *node) leave() error {
+	n.http.MarkStopping()
+	if n.raft.IsLeader() {
+		if peers, err := n.raft.Members(); err == nil && len(peers) > 1 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := n.raft.TransferLeadership(ctx, "", "")
+			cancel()
+			if err != nil {
+				n.log.Warn("leadership transfer before stopping failed; the others will elect", "err", err)
+			} else {
+				n.log.Info("handed leadership over before stopping")
+			}
+		}
+	}
+	return n.stop()
+}
+
 func (n *node) stop() error {
 	var errs []error
 	if n.http != nil {
