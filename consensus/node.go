@@ -400,6 +400,25 @@ func (n *Node) Read(ctx context.Context, req settlement.Request) (settlement.Ans
 	return settlement.Answer{Outcome: out, Stamp: st}, nil
 }
 
+// ReadStale answers a request that only reads from this replica's state as
+// it stands, without asking the leader: for reports that accept a stale
+// answer in exchange for load off the leader, never for decisions. It also
+// returns the log index the state includes at least.
+func (n *Node) ReadStale(req settlement.Request) (settlement.Answer, uint64, error) {
+	applied, _ := n.fsm.appliedIndex()
+	st := settlement.Stamp{UnixMilli: n.cfg.Now().UnixMilli()}
+	var out settlement.Outcome
+	err := n.store.View(func(tx *storage.Tx) error {
+		var err error
+		out, _, err = settlement.Process(tx, req, st)
+		return err
+	})
+	if err != nil {
+		return settlement.Answer{}, 0, err
+	}
+	return settlement.Answer{Outcome: out, Stamp: st}, applied, nil
+}
+
 // View runs fn on a linearizable view of the state.
 func (n *Node) View(ctx context.Context, fn func(*storage.Tx) error) error {
 	if err := n.linearize(ctx); err != nil {

@@ -47,7 +47,15 @@ func (s *Server) handleNHSA(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	a, relayed, err := s.decide(ctx, c, msg, body)
+	var a settlement.Answer
+	var relayed *relayedAnswer
+	if sr, ok := s.cfg.Ledger.(StaleReader); ok && msg.Request.Kind.Report() && c.GetHeader(headerConsistency) == "stale" {
+		var applied uint64
+		a, applied, err = sr.ReadStale(msg.Request)
+		c.Header(headerConsistency, "stale; applied_index="+strconv.FormatUint(applied, 10))
+	} else {
+		a, relayed, err = s.decide(ctx, c, msg, body)
+	}
 	if err != nil {
 		s.refuse(c, start, msg, err)
 		return
@@ -67,6 +75,12 @@ func (s *Server) handleNHSA(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
 	s.logRequest(msg, "0", a.Replayed, start)
 }
+
+// headerConsistency asks for ("stale") and reports how a report was read.
+// Without it every read is linearizable; with it, a report query (3201,
+// 3202, 5203, 5206) is answered from the replica it reached, which names
+// the log index its state includes. Other kinds ignore it.
+const headerConsistency = "X-Provgate-Consistency"
 
 // decide gets the request decided: here if this node leads, else by the
 // leader through the relay. While the cluster changes leader (nothing was

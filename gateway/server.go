@@ -29,6 +29,12 @@ type Ledger interface {
 	Ready() error
 }
 
+// StaleReader is a Ledger that can also answer reports from its replica's
+// state without the leader; *consensus.Node is one.
+type StaleReader interface {
+	ReadStale(req settlement.Request) (settlement.Answer, uint64, error)
+}
+
 // Config configures the HTTP server. Zero values take the defaults.
 type Config struct {
 	Ledger Ledger // required

@@ -185,3 +185,44 @@ func TestReadiness(t *testing.T) {
 		}
 	}
 }
+
+// staleLedger is a fakeLedger that can also read stale.
+type staleLedger struct {
+	fakeLedger
+	stale *int
+}
+
+func (s staleLedger) ReadStale(settlement.Request) (settlement.Answer, uint64, error) {
+	*s.stale++
+	return settlement.Answer{Outcome: settlement.Outcome{Person: &settlement.PersonInfo{}}}, 42, nil
+}
+
+// TestStaleReadsOnlyForReports checks that asking for a stale read does not
+// make a read that feeds a decision (1101 here) skip the leader.
+func TestStaleReadsOnlyForReports(t *testing.T) {
+	var reads, stale int
+	s := New(Config{Province: "150000", Ledger: staleLedger{fakeLedger: fakeLedger{
+		read: func(settlement.Request) (settlement.Answer, error) {
+			reads++
+			return settlement.Answer{Outcome: settlement.Outcome{Person: &settlement.PersonInfo{}}}, nil
+		},
+	}, stale: &stale}})
+	body, _ := os.ReadFile("../adapters/nhsa/testdata/decode/1101.json")
+	req := httptest.NewRequest(http.MethodPost, "/nhsa/1101", bytes.NewReader(body))
+	req.Header.Set(headerConsistency, "stale")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if reads != 1 || stale != 0 || rec.Header().Get(headerConsistency) != "" {
+		t.Errorf("1101 asking for stale: %d linearizable reads, %d stale, header %q", reads, stale, rec.Header().Get(headerConsistency))
+	}
+	for _, k := range []settlement.Kind{settlement.KindReconTotals, settlement.KindReconDetails, settlement.KindSetlQuery, settlement.KindCumQuery} {
+		if !k.Report() {
+			t.Errorf("%s should be a report", k)
+		}
+	}
+	for _, k := range []settlement.Kind{settlement.KindPersonInfo, settlement.KindBenefitCheck, settlement.KindPreSettle, settlement.KindInpPreSettle, settlement.KindSettle} {
+		if k.Report() {
+			t.Errorf("%s must not be read stale", k)
+		}
+	}
+}

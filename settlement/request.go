@@ -51,6 +51,17 @@ func (k Kind) Writes() bool {
 	return true
 }
 
+// Report reports whether a request of this kind is a query a reporting job
+// may ask to have answered from a replica's possibly stale state. Reads
+// that feed a decision (1101, 2001, the pre-settlements) never are.
+func (k Kind) Report() bool {
+	switch k {
+	case KindReconTotals, KindReconDetails, KindSetlQuery, KindCumQuery:
+		return true
+	}
+	return false
+}
+
 // Reversible reports whether 2601 may reverse a request of this kind.
 func (k Kind) Reversible() bool {
 	switch k {

@@ -385,8 +385,40 @@ func TestClusterOverMutualTLS(t *testing.T) {
 	}
 	m := field(t, a.Output, "data", "mdtrt_id")
 	follower.post("/nhsa/2204", envelope("2204", "H15010100001202601011000000062", feeLines(m)))
-	if s := follower.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000063", settleInput(m))); s.code() != "0" {
-		t.Fatalf("settle through a follower over TLS: %s", s.raw)
+	st := follower.post("/nhsa/2207", envelope("2207", "H15010100001202601011000000063", settleInput(m)))
+	if st.code() != "0" {
+		t.Fatalf("settle through a follower over TLS: %s", st.raw)
+	}
+
+	// A report query (5203) is relayed to the leader (linearizable) unless
+	// it asks for a stale read, which the follower answers from its own
+	// replica, naming the log index its state includes.
+	setl := field(t, st.Output, "setlinfo", "setl_id")
+	for i, stale := range []bool{false, true} {
+		q := envelope("5203", fmt.Sprintf("H1501010000120260101100000007%d", i), map[string]any{"data": map[string]any{"psn_no": psn, "setl_id": setl, "mdtrt_id": m}})
+		var consistency, leader string
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			a := follower.postSigned("/nhsa/5203", q, func(r *http.Request) {
+				if stale {
+					r.Header.Set("X-Provgate-Consistency", "stale")
+				}
+				signRequest(r, time.Now())
+			})
+			consistency, leader = a.header.Get("X-Provgate-Consistency"), a.header.Get("X-Provgate-Leader")
+			if a.code() == "0" || !stale || time.Now().After(deadline) {
+				if a.code() != "0" {
+					t.Fatalf("5203 stale=%v: %s", stale, a.raw)
+				}
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // the follower has not applied the settlement yet
+		}
+		if stale && (!strings.HasPrefix(consistency, "stale; applied_index=") || leader != "") {
+			t.Errorf("stale 5203 on a follower: consistency %q, relayed to %q", consistency, leader)
+		}
+		if !stale && (consistency != "" || leader == "") {
+			t.Errorf("5203 on a follower was not relayed to the leader: consistency %q, leader %q", consistency, leader)
+		}
 	}
 
 	// The internal channel: plain HTTP, TLS without a client certificate, and

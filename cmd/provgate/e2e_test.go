@@ -173,6 +173,7 @@ func (p *process) terminate() error {
 type answer struct {
 	raw      []byte
 	replayed bool
+	header   http.Header
 	Infcode  int             `json:"infcode"`
 	ErrMsg   string          `json:"err_msg"`
 	Output   json.RawMessage `json:"output"`
@@ -209,7 +210,7 @@ func (p *process) postSigned(path string, body []byte, sign func(*http.Request))
 	if err := json.Unmarshal(raw, &a); err != nil {
 		p.t.Fatalf("POST %s: not a national envelope: %s", path, raw)
 	}
-	a.raw, a.replayed = raw, resp.Header.Get("Idempotent-Replayed") == "true"
+	a.raw, a.replayed, a.header = raw, resp.Header.Get("Idempotent-Replayed") == "true", resp.Header
 	return a
 }
 
