@@ -110,8 +110,10 @@ type Node struct {
 	fsm   *fsm
 	store *storage.Store
 	wal   *wal.WAL
-	logs  *raft.LogCache
-	trans raft.Transport
+	// stream is the mutual-TLS stream layer, nil over plain TCP.
+	stream *tlsStream
+	logs   *raft.LogCache
+	trans  raft.Transport
 
 	// fresh is true when this Open bootstrapped a new cluster.
 	fresh bool
@@ -177,6 +179,7 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 				n.wal.Close()
 				return nil, fmt.Errorf("listen for raft (TLS) on %s: %w", cfg.BindAddr, err)
 			}
+			n.stream = stream
 			n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 				Stream: stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog.Named("transport")})
 		} else {
@@ -675,11 +678,35 @@ func (n *Node) Join(ctx context.Context, m Member) error {
 		return settlement.Errorf(settlement.CodeBadConfig, "join needs id, raft_addr and http_addr")
 	}
 	if info.ID != n.cfg.NodeID {
+		if err := n.proveMember(info); err != nil {
+			return err
+		}
 		if err := n.AddVoter(ctx, info.ID, info.RaftAddr); err != nil {
 			return err
 		}
 	}
 	return n.putConfig(ctx, cmdPutNode, info)
+}
+
+// proveMember checks, on a cluster running mutual TLS, that a node asking
+// to join really holds a certificate of the cluster CA issued to its id,
+// by a TLS handshake with its Raft address, before it becomes a voter: the
+// admin token alone must not be enough to add an unreachable voter, which
+// would weaken the quorum.
+func (n *Node) proveMember(info storage.NodeInfo) error {
+	if n.stream == nil {
+		return nil
+	}
+	conn, err := n.stream.Dial(raft.ServerAddress(info.RaftAddr), 3*time.Second)
+	if err != nil {
+		return settlement.Errorf(settlement.CodeBadConfig, fmt.Sprintf("node %s at %s did not prove a cluster certificate: %v", info.ID, info.RaftAddr, err))
+	}
+	defer conn.Close()
+	peer := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	if len(peer) == 0 || peer[0].Subject.CommonName != info.ID {
+		return settlement.Errorf(settlement.CodeBadConfig, fmt.Sprintf("the certificate at %s is not issued to node %s", info.RaftAddr, info.ID))
+	}
+	return nil
 }
 
 // LeaderHTTP returns the HTTP address of the current leader, from the

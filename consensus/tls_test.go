@@ -78,3 +78,53 @@ func TestMutualTLS(t *testing.T) {
 		t.Errorf("a node with a foreign certificate learned the leader %q", rogue.Status().Leader)
 	}
 }
+
+// TestJoinNeedsAClusterCertificate checks that on a TLS cluster the admin
+// path (Join) adds a voter only after the joining node proves, in a TLS
+// handshake at its Raft address, a certificate of the cluster CA issued to
+// the id it claims; otherwise nothing changes in the configuration.
+func TestJoinNeedsAClusterCertificate(t *testing.T) {
+	ca, err := NewCA("provgate test cluster")
+	must(t, err)
+	rogueCA, err := NewCA("someone else")
+	must(t, err)
+	n1 := tlsNode(t, "node1", mustTLS(t, ca, "node1"), true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	must(t, n1.WaitLeader(ctx))
+	for _, tc := range []struct {
+		name, id string
+		conf     *tls.Config // nil: a node on plain TCP
+		ok       bool
+	}{
+		{"certificate from another CA", "node2", mustTLS(t, rogueCA, "node2"), false},
+		{"cluster certificate of another node", "node2", mustTLS(t, ca, "node3"), false},
+		{"plain TCP", "node2", nil, false},
+		{"cluster certificate issued to it", "node2", mustTLS(t, ca, "node2"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var joiner *testNode
+			if tc.conf != nil {
+				joiner = tlsNode(t, tc.id, tc.conf, false)
+			} else {
+				dir := t.TempDir()
+				store, err := storage.Open(dir+"/state", storage.Options{})
+				must(t, err)
+				n, err := Open(Config{NodeID: tc.id, Dir: dir + "/raft", BindAddr: "127.0.0.1:0", fastTimeouts: true}, store)
+				must(t, err)
+				joiner = &testNode{Node: n, store: store, dir: dir}
+				t.Cleanup(joiner.stop)
+			}
+			err := n1.Join(ctx, Member{ID: tc.id, HTTPAddr: "127.0.0.1:1", RaftAddr: string(joiner.trans.LocalAddr())})
+			members, merr := n1.Members()
+			must(t, merr)
+			voter := false
+			for _, m := range members {
+				voter = voter || m.ID == tc.id
+			}
+			if (err == nil) != tc.ok || voter != tc.ok {
+				t.Errorf("join: err %v, voter %v; want accepted=%v", err, voter, tc.ok)
+			}
+		})
+	}
+}
