@@ -37,13 +37,19 @@ func clusterCommand() *cobra.Command {
 				httpOf[n.ID] = n.HTTPAddr
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRAFT\tHTTP\tROLE")
+			fmt.Fprintln(tw, "ID\tRAFT\tHTTP\tROLE\tSTATE\tAPPLIED\tVERSION")
 			for _, m := range st.Members {
 				role := "follower"
 				if m.ID == st.This.Leader {
 					role = "leader"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.ID, m.Addr, httpOf[m.ID], role)
+				// Each member's own view, so an operator sees a rolling upgrade
+				// move along and a member that is down or behind.
+				state, applied, version := "unreachable", "-", "-"
+				if ns, ok := nodeStatus(ctx, httpOf[m.ID]); ok {
+					state, applied, version = ns.State, fmt.Sprint(ns.AppliedIndex), ns.Version
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Addr, httpOf[m.ID], role, state, applied, version)
 			}
 			tw.Flush()
 			b, _ := json.Marshal(st.This)
@@ -84,4 +90,27 @@ func clusterCommand() *cobra.Command {
 	transfer.Args = cobra.RangeArgs(0, 2)
 	cmd.AddCommand(status, join, remove, transfer)
 	return cmd
+}
+
+// nodeStatus asks one node for its own view (GET /status, which needs no
+// token), briefly: a member that does not answer is reported as such.
+func nodeStatus(ctx context.Context, httpAddr string) (st struct {
+	consensus.Status
+	Version string `json:"version"`
+}, ok bool) {
+	if httpAddr == "" {
+		return st, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+httpAddr+"/status", nil)
+	if err != nil {
+		return st, false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return st, false
+	}
+	defer resp.Body.Close()
+	return st, resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&st) == nil
 }

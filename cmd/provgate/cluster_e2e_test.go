@@ -336,6 +336,22 @@ func TestRollingUpgrade(t *testing.T) {
 			t.Errorf("%s runs version %q (%v), want next", id, st.Version, err)
 		}
 	}
+	out, err := run(t, "cluster", "status", "--addr", c.any().base, "--token", "s3cret")
+	var rows, leaders int
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "node") {
+			rows++
+			if !strings.HasSuffix(line, " next") {
+				rows = -100
+			}
+			if strings.Contains(line, " Leader ") {
+				leaders++
+			}
+		}
+	}
+	if err != nil || rows != 3 || leaders != 1 {
+		t.Errorf("cluster status after the upgrade should list three members on next, one leading: %v\n%s", err, out)
+	}
 	// Nodes leave the rotation before they stop and a stopping leader hands
 	// over, and nodes retry a leader change within the deadline themselves:
 	// no hospital should have been asked to retry.
