@@ -124,6 +124,13 @@ func (c *procCluster) restart(id string, down time.Duration, stop func(*process)
 	c.mu.Unlock()
 }
 
+// retried counts a retry and logs the first few reasons.
+func (c *procCluster) retried(p *process, why string) {
+	if n := c.retries.Add(1); n <= 5 {
+		c.t.Logf("retry %d (%s): %s", n, p.base, why)
+	}
+}
+
 // retrying sends a request until it gets a definite answer, retrying with
 // the same msgid on "outcome unknown", "unavailable" and broken connections,
 // through any node: what a careful HIS does. c.retries counts the answers
@@ -142,7 +149,7 @@ func (c *procCluster) retrying(t *testing.T, infno, msgid string, input any) ans
 		client := http.Client{Timeout: 15 * time.Second}
 		resp, err := client.Do(req)
 		if err != nil {
-			c.retries.Add(1)
+			c.retried(p, err.Error())
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -150,7 +157,7 @@ func (c *procCluster) retrying(t *testing.T, infno, msgid string, input any) ans
 		json.NewDecoder(resp.Body).Decode(&a)
 		resp.Body.Close()
 		if code := a.code(); code == "E5001" || code == "E5002" {
-			c.retries.Add(1)
+			c.retried(p, string(a.raw))
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}

@@ -51,6 +51,10 @@ type NodeConfig struct {
 	// AdvertiseInternal is the internal address the other nodes relay to;
 	// default the address internal_addr bound.
 	AdvertiseInternal string `yaml:"advertise_internal"`
+	// Drain is how long a stopping node keeps serving after its readiness
+	// turns to "stopping", so load balancers stop sending to it before its
+	// listener closes. Default 1s; a negative value skips it.
+	Drain time.Duration `yaml:"drain"`
 }
 
 // ProvinceConfig names the province this cluster serves.

@@ -336,6 +336,11 @@ func applySeed(ctx context.Context, r *consensus.Node, s *seedData) error {
 // election timeout), and only then do HTTP and Raft stop.
 func (n *node) leave() error {
 	n.http.MarkStopping()
+	drain := n.cfg.Node.Drain
+	if drain == 0 {
+		drain = time.Second
+	}
+	drainUntil := time.Now().Add(drain)
 	if n.raft.IsLeader() {
 		if peers, err := n.raft.Members(); err == nil && len(peers) > 1 {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -348,6 +353,7 @@ func (n *node) leave() error {
 			}
 		}
 	}
+	time.Sleep(time.Until(drainUntil)) // requests still arriving are served, relayed to the new leader
 	return n.stop()
 }
 
