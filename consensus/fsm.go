@@ -1,8 +1,8 @@
 package consensus
 
 import (
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"io"
 	"log/slog"
 	"sync"
