@@ -1,9 +1,9 @@
 package nhsa
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 
 	"github.com/provgate/provgate/settlement"
 )

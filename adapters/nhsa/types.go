@@ -2,8 +2,8 @@ package nhsa
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 
 	"github.com/provgate/provgate/settlement"
 )
