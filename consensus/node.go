@@ -390,6 +390,11 @@ func (n *Node) Read(ctx context.Context, req settlement.Request) (settlement.Ans
 	if err := n.linearize(ctx); err != nil {
 		return settlement.Answer{}, err
 	}
+	return n.readLocal(req)
+}
+
+// readLocal decides a read-only request on this replica's state as it is.
+func (n *Node) readLocal(req settlement.Request) (settlement.Answer, error) {
 	st := settlement.Stamp{UnixMilli: n.cfg.Now().UnixMilli()}
 	var out settlement.Outcome
 	err := n.store.View(func(tx *storage.Tx) error {
@@ -409,17 +414,8 @@ func (n *Node) Read(ctx context.Context, req settlement.Request) (settlement.Ans
 // returns the log index the state includes at least.
 func (n *Node) ReadStale(req settlement.Request) (settlement.Answer, uint64, error) {
 	applied, _ := n.fsm.appliedIndex()
-	st := settlement.Stamp{UnixMilli: n.cfg.Now().UnixMilli()}
-	var out settlement.Outcome
-	err := n.store.View(func(tx *storage.Tx) error {
-		var err error
-		out, _, err = settlement.Process(tx, req, st)
-		return err
-	})
-	if err != nil {
-		return settlement.Answer{}, 0, err
-	}
-	return settlement.Answer{Outcome: out, Stamp: st}, applied, nil
+	a, err := n.readLocal(req)
+	return a, applied, err
 }
 
 // View runs fn on a linearizable view of the state.

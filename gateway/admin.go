@@ -136,11 +136,7 @@ func adminError(c *gin.Context, status int, msg string) {
 func list[T any](c *gin.Context, s *Server, fn func(context.Context) ([]T, error)) {
 	items, err := fn(c.Request.Context())
 	if err != nil {
-		if s.forwardable(c, err) {
-			s.forward(c, nil)
-			return
-		}
-		s.adminRefuse(c, err)
+		s.relayOrRefuse(c, nil, err)
 		return
 	}
 	if items == nil {
@@ -164,11 +160,7 @@ func put[T any](c *gin.Context, s *Server, apply func(context.Context, T) (strin
 	}
 	ref, err := apply(c.Request.Context(), v)
 	if err != nil {
-		if s.forwardable(c, err) {
-			s.forward(c, body)
-			return
-		}
-		s.adminRefuse(c, err)
+		s.relayOrRefuse(c, body, err)
 		return
 	}
 	s.cfg.Logger.Info("admin change", "path", c.FullPath(), "ref", ref)
@@ -196,11 +188,7 @@ func batch[T any](c *gin.Context, s *Server, apply func(context.Context, []T) ([
 	}
 	rejected, err := apply(c.Request.Context(), rows)
 	if err != nil {
-		if s.forwardable(c, err) {
-			s.forward(c, body)
-			return
-		}
-		s.adminRefuse(c, err)
+		s.relayOrRefuse(c, body, err)
 		return
 	}
 	if rejected == nil {

@@ -149,6 +149,16 @@ func (s *Server) relay(ctx context.Context, c *gin.Context, body []byte, leader 
 	return r, nil
 }
 
+// relayOrRefuse answers an admin call that failed with err: relayed to the
+// leader when err says the leader must decide it, refused otherwise.
+func (s *Server) relayOrRefuse(c *gin.Context, body []byte, err error) {
+	if s.forwardable(c, err) {
+		s.forward(c, body)
+		return
+	}
+	s.adminRefuse(c, err)
+}
+
 func (s *Server) relayFailed(c *gin.Context, err error) {
 	if c.Request.URL.Path == "/nhsa" || len(c.Request.URL.Path) > 6 && c.Request.URL.Path[:6] == "/nhsa/" {
 		s.refuse(c, time.Now(), nhsaMessage(c), err)
@@ -205,11 +215,7 @@ func (s *Server) clusterChange(c *gin.Context, change func(context.Context, []by
 		return
 	}
 	if err := change(c.Request.Context(), body); err != nil {
-		if s.forwardable(c, err) {
-			s.forward(c, body)
-			return
-		}
-		s.adminRefuse(c, err)
+		s.relayOrRefuse(c, body, err)
 		return
 	}
 	s.cfg.Logger.Info("cluster change", "path", c.FullPath())

@@ -61,29 +61,15 @@ func (o *overrides) load() (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.dataDir != "" {
-		cfg.Node.DataDir = o.dataDir
-	}
-	if o.httpAddr != "" {
-		cfg.Node.HTTPAddr = o.httpAddr
-	}
-	if o.raftAddr != "" {
-		cfg.Node.RaftAddr = o.raftAddr
-	}
-	if o.nodeID != "" {
-		cfg.Node.ID = o.nodeID
-	}
-	if o.advertise != "" {
-		cfg.Node.Advertise = o.advertise
-	}
-	if o.advertiseHTTP != "" {
-		cfg.Node.AdvertiseHTTP = o.advertiseHTTP
-	}
-	if o.internalAddr != "" {
-		cfg.Node.InternalAddr = o.internalAddr
-	}
-	if o.advertiseInternal != "" {
-		cfg.Node.AdvertiseInternal = o.advertiseInternal
+	for _, f := range []struct {
+		flag string
+		into *string
+	}{{o.dataDir, &cfg.Node.DataDir}, {o.httpAddr, &cfg.Node.HTTPAddr}, {o.raftAddr, &cfg.Node.RaftAddr},
+		{o.nodeID, &cfg.Node.ID}, {o.advertise, &cfg.Node.Advertise}, {o.advertiseHTTP, &cfg.Node.AdvertiseHTTP},
+		{o.internalAddr, &cfg.Node.InternalAddr}, {o.advertiseInternal, &cfg.Node.AdvertiseInternal}} {
+		if f.flag != "" {
+			*f.into = f.flag
+		}
 	}
 	if o.bootstrap {
 		cfg.Node.Bootstrap = true
