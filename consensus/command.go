@@ -21,6 +21,7 @@ const (
 	cmdPutPersons  commandType = 6 // bulk import
 	cmdAddFilings  commandType = 7 // bulk import
 	cmdPutNode     commandType = 8 // a member's addresses
+	cmdComplete    commandType = 9 // the insured place's answer to a cross-province intent
 
 	ignoreUnknown commandType = 0x80
 )
@@ -29,6 +30,14 @@ const (
 type requestCommand struct {
 	UnixMilli int64              `json:"t"`
 	Request   settlement.Request `json:"r"`
+}
+
+// completeCommand records the national platform's answer to an intent.
+type completeCommand struct {
+	UnixMilli  int64                 `json:"t"`
+	Hospital   string                `json:"h"`
+	MsgID      string                `json:"m"`
+	Completion settlement.Completion `json:"c"`
 }
 
 func encode(t commandType, v any) ([]byte, error) {

@@ -120,6 +120,12 @@ func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
 			return result{}, fmt.Errorf("decode request: %w", err)
 		}
 		return applyRequest(tx, c.Request, settlement.Stamp{UnixMilli: c.UnixMilli, Index: l.Index})
+	case cmdComplete:
+		var c completeCommand
+		if err := json.Unmarshal(body, &c); err != nil {
+			return result{}, fmt.Errorf("decode completion: %w", err)
+		}
+		return applyCompletion(tx, c, settlement.Stamp{UnixMilli: c.UnixMilli, Index: l.Index})
 	case cmdPutPolicy:
 		var p settlement.Policy
 		return putConfig(body, &p, func() error { return p.Validate() }, func() error { return tx.PutPolicy(p) })
@@ -177,6 +183,17 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 		}
 		return result{outcome: seen.Outcome, stamp: seen.Stamp, replayed: true}, nil
 	}
+	if in, ok, err := tx.Intent(req.Hospital, req.MsgID); err != nil || ok {
+		// A cross-province write is waiting for the insured place: a retry
+		// waits for the same answer and never starts a second one.
+		if err != nil {
+			return result{}, err
+		}
+		if in.Digest != req.Digest || in.Kind != req.Kind {
+			return result{err: settlement.Errorf(settlement.CodeMsgIDConflict, req.MsgID)}, nil
+		}
+		return result{outcome: settlement.Outcome{Pending: &in}, stamp: in.Stamp}, nil
+	}
 	out, changes, err := settlement.Process(tx, req, st)
 	if err != nil {
 		if e := settlement.AsError(err); e != nil {
@@ -189,8 +206,46 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 	if err := tx.ApplyChanges(changes); err != nil {
 		return result{}, err
 	}
+	if changes.Intent != nil {
+		return result{outcome: out, stamp: st}, nil // answered at completion
+	}
 	entry := storage.IdemEntry{Kind: req.Kind, Digest: req.Digest, Stamp: st, Outcome: out}
 	if err := tx.PutIdem(req.Hospital, req.MsgID, entry); err != nil {
+		return result{}, err
+	}
+	return result{outcome: out, stamp: st}, nil
+}
+
+// applyCompletion records the insured place's answer to a pending intent:
+// the record is kept and becomes the stored answer to the hospital's msgid;
+// a refusal releases the intent without an answer (refusals are never
+// stored, so the hospital may fix the cause and retry). A completion for an
+// intent already completed (a re-driven call answered twice) returns the
+// stored answer.
+func applyCompletion(tx *storage.Tx, c completeCommand, st settlement.Stamp) (result, error) {
+	in, ok, err := tx.Intent(c.Hospital, c.MsgID)
+	if err != nil {
+		return result{}, err
+	}
+	if !ok {
+		seen, ok, err := tx.Idem(c.Hospital, c.MsgID)
+		if err != nil {
+			return result{}, err
+		}
+		if !ok || seen.Tombstone {
+			return result{err: settlement.Errorf(settlement.CodeSettlementNotFound, c.MsgID)}, nil
+		}
+		return result{outcome: seen.Outcome, stamp: seen.Stamp, replayed: true}, nil
+	}
+	out, changes, refusal := settlement.Complete(tx, in, c.Completion, st)
+	if err := tx.ApplyChanges(changes); err != nil {
+		return result{}, err
+	}
+	if refusal != nil {
+		return result{err: refusal}, nil
+	}
+	entry := storage.IdemEntry{Kind: in.Kind, Digest: in.Digest, Stamp: st, Outcome: out}
+	if err := tx.PutIdem(in.Hospital, in.MsgID, entry); err != nil {
 		return result{}, err
 	}
 	return result{outcome: out, stamp: st}, nil

@@ -301,6 +301,9 @@ func (n *Node) Submit(ctx context.Context, req settlement.Request) (settlement.A
 	// the log. The state machine checks again, authoritatively.
 	var refusal error
 	if err := n.store.View(func(tx *storage.Tx) error {
+		if req.Remote != nil {
+			return nil // the national platform's request: a hospital of another province
+		}
 		h, ok, err := tx.Hospital(req.Hospital)
 		switch {
 		case err != nil:
@@ -326,6 +329,24 @@ func (n *Node) Submit(ctx context.Context, req settlement.Request) (settlement.A
 	}
 	return settlement.Answer{Outcome: res.outcome, Stamp: res.stamp, Replayed: res.replayed}, nil
 }
+
+// Complete records the national platform's answer to a pending
+// cross-province intent and returns the hospital's answer: the record, or
+// the insured place's refusal.
+func (n *Node) Complete(ctx context.Context, hospital, msgID string, c settlement.Completion) (settlement.Answer, error) {
+	res, err := n.apply(ctx, cmdComplete, completeCommand{UnixMilli: n.cfg.Now().UnixMilli(), Hospital: hospital, MsgID: msgID, Completion: c})
+	if err != nil {
+		return settlement.Answer{}, err
+	}
+	if res.err != nil {
+		return settlement.Answer{}, res.err
+	}
+	return settlement.Answer{Outcome: res.outcome, Stamp: res.stamp, Replayed: res.replayed}, nil
+}
+
+// PendingIntents lists the cross-province writes waiting for the insured
+// place, from the local state (the leader re-drives them).
+func (n *Node) PendingIntents() ([]settlement.Intent, error) { return n.store.PendingIntents() }
 
 // apply sends one command through the log and waits for the state machine.
 func (n *Node) apply(ctx context.Context, t commandType, v any) (result, error) {
@@ -497,8 +518,12 @@ func (n *Node) PutCatalog(ctx context.Context, c settlement.Catalog) error {
 	return n.putConfig(ctx, cmdPutCatalog, c)
 }
 
-// PutHospital registers or updates a hospital.
+// PutHospital validates a hospital's registration (its formats and MLLP
+// sources) and registers or updates it.
 func (n *Node) PutHospital(ctx context.Context, h settlement.Hospital) error {
+	if err := h.Check(); err != nil {
+		return err
+	}
 	return n.putConfig(ctx, cmdPutHospital, h)
 }
 
@@ -541,6 +566,18 @@ func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {
 func (n *Node) HospitalByPaasID(paasID string) (h settlement.Hospital, ok bool, err error) {
 	err = n.store.View(func(tx *storage.Tx) error {
 		h, ok, err = tx.HospitalByPaasID(paasID)
+		return err
+	})
+	return h, ok, err
+}
+
+// HospitalByCode finds a registered hospital from the local state, for
+// channels that name the hospital in the message rather than by credentials
+// (MLLP); like HospitalByPaasID, a stale read at worst refuses a brand-new
+// registration for a moment.
+func (n *Node) HospitalByCode(code string) (h settlement.Hospital, ok bool, err error) {
+	err = n.store.View(func(tx *storage.Tx) error {
+		h, ok, err = tx.Hospital(code)
 		return err
 	})
 	return h, ok, err

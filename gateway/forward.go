@@ -102,10 +102,14 @@ func (r relayedAnswer) write(c *gin.Context) {
 		}
 	}
 	if r.leader != "" {
-		c.Header("X-Provgate-Leader", r.leader)
+		c.Header(headerLeader, r.leader)
 	}
 	c.Data(r.status, r.header.Get("Content-Type"), r.body)
 }
+
+// headerLeader names, on an answer the leader decided for the node the
+// hospital reached, the leader's HTTP address.
+const headerLeader = "X-Provgate-Leader"
 
 // headerRetry marks an answer that asks for a retry with the same msgid
 // because of the cluster's condition rather than the request.
@@ -115,14 +119,7 @@ const headerRetry = "X-Provgate-Retry"
 // is known). Its errors are the consensus ones: ErrNoLeader when nothing
 // was sent, ErrOutcomeUnknown when the leader may have acted.
 func (s *Server) relay(ctx context.Context, c *gin.Context, body []byte, leader string) (relayedAnswer, error) {
-	ok := leader != ""
-	if ok && s.cfg.Internal != nil && !strings.HasPrefix(leader, "https://") {
-		// The leader has no internal channel: relaying in the clear would
-		// bypass the cluster's mutual TLS.
-		s.cfg.Logger.Warn("leader has no internal mutual-TLS address; not relaying", "leader", leader)
-		ok = false
-	}
-	if !ok {
+	if !s.relayable(leader) {
 		return relayedAnswer{}, consensus.ErrNoLeader
 	}
 	req, err := http.NewRequestWithContext(ctx, c.Request.Method, leader+c.Request.URL.RequestURI(), bytes.NewReader(body))
@@ -149,6 +146,20 @@ func (s *Server) relay(ctx context.Context, c *gin.Context, body []byte, leader 
 	return r, nil
 }
 
+// relayable reports whether requests may be relayed to the leader at base
+// URL leader: one is known, and with the cluster's mutual TLS on, it has an
+// internal channel (relaying in the clear would bypass it).
+func (s *Server) relayable(leader string) bool {
+	if leader == "" {
+		return false
+	}
+	if s.cfg.Internal != nil && !strings.HasPrefix(leader, "https://") {
+		s.cfg.Logger.Warn("leader has no internal mutual-TLS address; not relaying", "leader", leader)
+		return false
+	}
+	return true
+}
+
 // relayOrRefuse answers an admin call that failed with err: relayed to the
 // leader when err says the leader must decide it, refused otherwise.
 func (s *Server) relayOrRefuse(c *gin.Context, body []byte, err error) {
@@ -160,8 +171,8 @@ func (s *Server) relayOrRefuse(c *gin.Context, body []byte, err error) {
 }
 
 func (s *Server) relayFailed(c *gin.Context, err error) {
-	if c.Request.URL.Path == "/nhsa" || len(c.Request.URL.Path) > 6 && c.Request.URL.Path[:6] == "/nhsa/" {
-		s.refuse(c, time.Now(), nhsaMessage(c), err)
+	if _, hospital := c.Get(formatKey); hospital {
+		s.refuse(c, time.Now(), err)
 		return
 	}
 	s.adminRefuse(c, err)

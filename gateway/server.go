@@ -76,6 +76,17 @@ type Config struct {
 	// node serves relayed requests on ServeInternal's listener, relays to
 	// the leader only over it, and trusts the relay marker only there.
 	Internal *tls.Config
+	// Upstream, when set, takes cross-province work to the national
+	// platform (the treatment-place role).
+	Upstream Upstream
+	// Platform, when set, are the national platform's credentials: the
+	// insured-place endpoint POST /national/{infno} accepts them only.
+	Platform *PlatformCredentials
+	// Formats are the hospital formats besides the national one (which is
+	// always served); each is served on its routes (formatRoutes).
+	Formats []Format
+	// MLLP configures ServeMLLP, HL7 v2 over MLLP. Nil: no MLLP.
+	MLLP *MLLP
 }
 
 // Server serves the gateway's HTTP endpoints.
@@ -88,6 +99,7 @@ type Server struct {
 	nonces   nonceCache
 	client   *http.Client
 	internal *http.Server // relayed requests, under mutual TLS
+	mllp     mllpServer
 	// started is set by MarkStarted once the node has done its start-up
 	// work (seed files, registration); until then /readyz says "starting".
 	started  atomic.Bool
@@ -131,8 +143,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, receiver: nhsa.Receiver{Admdvs: cfg.Province}, client: &http.Client{Transport: transport}}
 	e := gin.New()
 	e.Use(s.recoverPanics)
-	e.POST("/nhsa", s.authenticate, s.handleNHSA)
-	e.POST("/nhsa/:infno", s.authenticate, s.handleNHSA)
+	s.routeHospitals(e)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
 	s.routeAdmin(e)
@@ -173,9 +184,10 @@ func (s *Server) ServeInternal(l net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting requests and waits for those in flight.
+// Shutdown stops accepting requests and messages (HTTP and MLLP) and waits
+// for those in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return errors.Join(s.http.Shutdown(ctx), s.internal.Shutdown(ctx))
+	return errors.Join(s.http.Shutdown(ctx), s.internal.Shutdown(ctx), s.shutdownMLLP(ctx))
 }
 
 func (s *Server) handleHealth(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
@@ -210,7 +222,8 @@ func (s *Server) recoverPanics(c *gin.Context) {
 		if p := recover(); p != nil {
 			e := settlement.Errorf(settlement.CodeInternal, reference())
 			s.cfg.Logger.Error("panic in handler", "path", c.FullPath(), "panic", p, "ref", e.ZH)
-			c.Data(http.StatusOK, "application/json; charset=utf-8", s.receiver.EncodeError(e, s.cfg.Now(), s.serial.next()))
+			f := s.formatOf(c)
+			c.Data(http.StatusOK, f.ContentType(nil), f.Refuse(nil, e, s.cfg.Now()))
 			c.Abort()
 		}
 	}()

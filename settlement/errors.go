@@ -39,6 +39,9 @@ const (
 	CodeLineAmount         Code = "E4005"
 	CodeBadField           Code = "E4006"
 	CodeTooLarge           Code = "E4007"
+	CodeBadMessage         Code = "E4008"
+	CodeBadCharset         Code = "E4009"
+	CodeUnknownCode        Code = "E4010"
 	CodeUnknownHospital    Code = "E4101"
 	CodeHospitalDisabled   Code = "E4102"
 	CodeUnknownPerson      Code = "E4103"
@@ -63,6 +66,7 @@ const (
 	CodeVisitHasFees       Code = "E4210"
 	CodeNotReversible      Code = "E4211"
 	CodeNotDischarged      Code = "E4212"
+	CodeInProgressOther    Code = "E4213"
 	CodeAuthMissing        Code = "E4601"
 	CodeAuthSignature      Code = "E4602"
 	CodeAuthClock          Code = "E4603"
@@ -81,6 +85,8 @@ const (
 	CodeOutcomeUnknown     Code = "E5001"
 	CodeUnavailable        Code = "E5002"
 	CodeInternal           Code = "E5000"
+	CodeInProgress         Code = "E5003"
+	CodeUpstream           Code = "E5004"
 )
 
 type codeInfo struct {
@@ -98,6 +104,9 @@ var catalogue = map[Code]codeInfo{
 	CodeLineAmount:         {ClassInvalid, "费用明细 %s 金额 %s 不等于单价×数量 %s", "fee line %s: amount %s does not equal price × quantity %s"},
 	CodeBadField:           {ClassInvalid, "字段 %s 取值无效：%s", "field %s has an invalid value: %s"},
 	CodeTooLarge:           {ClassInvalid, "报文过大（上限 %s 字节）", "request body too large (limit %s bytes)"},
+	CodeBadMessage:         {ClassInvalid, "%s 报文格式错误，位置 %s：%s", "malformed %s message at %s: %s"},
+	CodeBadCharset:         {ClassInvalid, "报文字符集错误：%s", "wrong character set: %s"},
+	CodeUnknownCode:        {ClassInvalid, "字段 %s 的代码 %s 无法识别（可用：%s）", "field %s: unknown code %s (known: %s)"},
 	CodeUnknownHospital:    {ClassRefused, "定点医药机构 %s 未在本省平台登记", "medical institution %s is not registered with this provincial platform"},
 	CodeHospitalDisabled:   {ClassRefused, "定点医药机构 %s 已停用", "medical institution %s is disabled"},
 	CodeUnknownPerson:      {ClassNotFound, "未找到参保人员（%s）", "insured person not found (%s)"},
@@ -139,6 +148,9 @@ var catalogue = map[Code]codeInfo{
 	CodeMsgIDConflict:      {ClassConflict, "报文ID %s 已使用且报文内容不同，请使用新的报文ID", "msgid %s was already used with a different body; send a new msgid"},
 	CodeOutcomeUnknown:     {ClassUnavailable, "处理结果未知，请使用相同报文ID重试", "outcome unknown, retry with the same msgid"},
 	CodeUnavailable:        {ClassUnavailable, "平台暂不可用（%s），请使用相同报文ID重试", "gateway temporarily unavailable (%s), retry with the same msgid"},
+	CodeInProgressOther:    {ClassConflict, "就诊 %s 的跨省结算正在参保地办理中（报文ID %s），请用该报文ID重试查询结果", "a cross-province settlement of visit %s is in progress at the insured place (msgid %s); retry that msgid for its result"},
+	CodeInProgress:         {ClassUnavailable, "跨省交易正在参保地办理中，请使用相同报文ID重试（不会重复结算）", "the cross-province transaction is in progress at the insured place; retry with the same msgid (it will not settle twice)"},
+	CodeUpstream:           {ClassUnavailable, "国家平台暂不可用（%s），交易已登记待办，请使用相同报文ID重试", "the national platform is unavailable (%s); the transaction is kept pending, retry with the same msgid"},
 	CodeInternal:           {ClassInternal, "平台内部错误，请联系省平台运维（参考号 %s）", "internal error, contact provincial IT (reference %s)"},
 }
 

@@ -8,7 +8,7 @@ func (p processor) register() (Outcome, Changes, error) {
 	if r == nil {
 		return missing()
 	}
-	_, ins, err := p.insured(r.PsnNo, r.Insutype)
+	ins, err := p.insuredHere(r.PsnNo, r.Insutype)
 	if err != nil {
 		return none, noChanges, err
 	}
@@ -72,7 +72,7 @@ func (p processor) admit() (Outcome, Changes, error) {
 	if len(a.MedType) == 0 || a.MedType[0] != '2' {
 		return none, noChanges, Errorf(CodeWrongMedType, a.MedType)
 	}
-	_, ins, err := p.insured(a.PsnNo, a.Insutype)
+	ins, err := p.insuredHere(a.PsnNo, a.Insutype)
 	if err != nil {
 		return none, noChanges, err
 	}

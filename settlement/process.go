@@ -22,6 +22,9 @@ type View interface {
 	CatalogAt(treatAdmdvs, date string) (CatalogVersion, bool, error)
 	CatalogItem(version CatalogVersion, code string) (CatalogItem, bool, error)
 	Visit(mdtrtID string) (Visit, bool, error)
+	// VisitByNumber finds a hospital's visit by the number the hospital
+	// registered it with (ipt_otp_no, ipt_no); the newest such visit wins.
+	VisitByNumber(hospital, visitNo string) (mdtrtID string, ok bool, err error)
 	Record(setlID string) (Record, bool, error)
 	// RecordsOfHospital lists a hospital's records whose settlement date is
 	// within [from, to], in date order.
@@ -30,6 +33,9 @@ type View interface {
 	// Answered returns the stored answer to a hospital's msgid, if it was
 	// answered successfully (the idempotency table).
 	Answered(hospital, msgID string) (Kind, Outcome, bool, error)
+	// Intent returns a cross-province write still waiting for the insured
+	// place, by the hospital's msgid.
+	Intent(hospital, msgID string) (Intent, bool, error)
 }
 
 // Changes are the writes a request makes. The state machine writes them in
@@ -42,6 +48,9 @@ type Changes struct {
 	Person    *Person
 	Session   *Session
 	Tombstone *Tombstone
+	// Intent reserves a cross-province write; IntentDone releases one.
+	Intent     *Intent
+	IntentDone *Intent
 }
 
 // AccumUpdate replaces a person's accumulators for one type and year.
@@ -69,16 +78,26 @@ type Tombstone struct {
 // Empty reports whether there is nothing to write.
 func (c Changes) Empty() bool {
 	return c.Visit == nil && len(c.Records) == 0 && c.Accum == nil && c.Balance == nil &&
-		c.Person == nil && c.Session == nil && c.Tombstone == nil
+		c.Person == nil && c.Session == nil && c.Tombstone == nil && c.Intent == nil && c.IntentDone == nil
 }
 
-// Process decides a request against the state: it checks the hospital, the
-// session, the lifecycle and the business keys, runs the calculation, and
-// returns the answer with the writes to make. A refusal is returned as
+// Process decides a request against the state: it checks the hospital,
+// resolves the person and visit a HospitalRef names, checks the session,
+// the lifecycle and the business keys, runs the calculation, and returns
+// the answer with the writes to make. A refusal is returned as
 // *Error and comes with no changes. Process is deterministic: the same view,
 // request and stamp give the same result on every replica.
 func Process(v View, req Request, st Stamp) (Outcome, Changes, error) {
 	h, ok, err := v.Hospital(req.Hospital)
+	if req.Remote != nil {
+		// The national platform vouches for the treating hospital, which
+		// is registered with its own province, not ours.
+		if !remoteKinds[req.Kind] {
+			return Outcome{}, Changes{}, Errorf(CodeUnknownInfno, string(req.Kind))
+		}
+		h, ok, err = req.Remote.Hospital, true, nil
+		h.Code, h.Disabled = req.Hospital, false
+	}
 	if err != nil {
 		return Outcome{}, Changes{}, err
 	}
@@ -92,6 +111,9 @@ func Process(v View, req Request, st Stamp) (Outcome, Changes, error) {
 		return Outcome{}, Changes{}, Errorf(CodeBadField, "mdtrtarea_admvs", Bi(
 			req.TreatAdmdvs+"，但该机构登记的医保区划为 "+h.Admdvs,
 			req.TreatAdmdvs+", but the institution is registered in "+h.Admdvs))
+	}
+	if req, err = resolve(v, h.Code, req); err != nil {
+		return Outcome{}, Changes{}, err
 	}
 	p := processor{v: v, req: req, st: st, hosp: h}
 	if req.SignNo != "" && req.Kind != KindSignIn {
@@ -148,6 +170,9 @@ type processor struct {
 	req  Request
 	st   Stamp
 	hosp Hospital
+	// shadow is the insured place's copy of a visit treated in another
+	// province (insured-place role), consulted before the stored visits.
+	shadow *Visit
 }
 
 var (
@@ -164,6 +189,9 @@ func (p processor) personInfo() (Outcome, Changes, error) {
 	q := p.req.Person
 	if q == nil {
 		return missing()
+	}
+	if wire, ok := p.remoteRead(); ok {
+		return Outcome{Remote: &wire}, noChanges, nil
 	}
 	if q.CertType == "01" {
 		return none, noChanges, Errorf(CodeBadField, "mdtrt_cert_type", Bi(
@@ -224,6 +252,9 @@ func (p processor) insured(psnNo, insutype string) (Person, Insurance, error) {
 // not found: a hospital only ever sees its own records.
 func (p processor) visit(mdtrtID, psnNo, kind string, states ...VisitState) (Visit, error) {
 	visit, ok, err := p.v.Visit(mdtrtID)
+	if p.shadow != nil && p.shadow.MdtrtID == mdtrtID {
+		visit, ok, err = *p.shadow, true, nil
+	}
 	if err != nil {
 		return Visit{}, err
 	}

@@ -13,6 +13,9 @@ func (p processor) benefitCheck() (Outcome, Changes, error) {
 	if q == nil {
 		return missing()
 	}
+	if wire, ok := p.remoteRead(); ok {
+		return Outcome{Remote: &wire}, noChanges, nil
+	}
 	date := dateOf(q.Begntime, p.st)
 	row := func(fund string, ok bool, why string) BenefitRow {
 		flag := BenefitRow{PsnNo: q.PsnNo, CheckType: "1", FundPayType: fund, Enjoys: ok, Begin: date, End: date, Result: why}
@@ -97,6 +100,9 @@ func (p processor) cumQuery() (Outcome, Changes, error) {
 	q := p.req.Cum
 	if q == nil {
 		return missing()
+	}
+	if wire, ok := p.remoteRead(); ok {
+		return Outcome{Remote: &wire}, noChanges, nil
 	}
 	person, ok, err := p.v.Person(q.PsnNo)
 	if err != nil {

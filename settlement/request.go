@@ -83,6 +83,15 @@ type Request struct {
 	InsuredAdmdvs string `json:"insuplc_admdvs,omitempty"`
 	Operator      string `json:"opter,omitempty"`
 	SignNo        string `json:"sign_no,omitempty"`
+	// Ref names the person and the visit the way the hospital's own system
+	// does, for formats that never learn psn_no or mdtrt_id (older
+	// provincial formats, HL7 v2, FHIR). The state machine resolves it
+	// before deciding and fills the empty PsnNo / MdtrtID fields below.
+	Ref *HospitalRef `json:"ref,omitempty"`
+	// Remote is set on requests the national platform sends for our own
+	// insured people (the insured-place role): the treating hospital is
+	// another province's, described here rather than in our registry.
+	Remote *RemoteOrigin `json:"remote,omitempty"`
 
 	Session   *SessionRequest  `json:"session,omitempty"`
 	Person    *PersonQuery     `json:"person,omitempty"`
@@ -101,6 +110,15 @@ type Request struct {
 	SetlQuery *CancelRequest   `json:"setl_query,omitempty"`
 	Recon     *Reconciliation  `json:"recon,omitempty"`
 	Filing    *FilingRequest   `json:"filing,omitempty"`
+}
+
+// HospitalRef names a person by certificate and a visit by the hospital's
+// own visit number (门诊号/住院号, the ipt_otp_no or ipt_no it registered
+// the visit with).
+type HospitalRef struct {
+	CertType string `json:"mdtrt_cert_type,omitempty"` // 02 ID number, 03 social security card; empty: either
+	CertNo   string `json:"mdtrt_cert_no,omitempty"`
+	VisitNo  string `json:"visit_no,omitempty"`
 }
 
 // SessionRequest signs an operator in (9001) or out (9002).
@@ -323,6 +341,11 @@ type Outcome struct {
 	Cum      []CumRow     `json:"cum,omitempty"`
 	Recon    *ReconResult `json:"recon,omitempty"`
 	FilingSn string       `json:"filing_sn,omitempty"`
+	// Pending is a cross-province write waiting for the insured place
+	// (never stored as an answer); Remote is a cross-province read to send
+	// to the national platform as it stands.
+	Pending *Intent  `json:"-"`
+	Remote  *Request `json:"-"`
 	// Reversed says what a 2601 did: "cancelled" (with Record, the
 	// cancellation), "tombstone" (the original never arrived) or
 	// "registration cancelled" / "admission cancelled".

@@ -18,6 +18,12 @@ func (p processor) reverse() (Outcome, Changes, error) {
 		return none, noChanges, err
 	}
 	if !ok {
+		if _, pending, err := p.v.Intent(p.hosp.Code, r.OMsgID); err != nil || pending {
+			if err != nil {
+				return none, noChanges, err
+			}
+			return none, noChanges, Errorf(CodeInProgress)
+		}
 		return Outcome{Reversed: "tombstone"}, Changes{Tombstone: &Tombstone{Hospital: p.hosp.Code, MsgID: r.OMsgID, Infno: r.OInfno}}, nil
 	}
 	if kind != r.OInfno {
@@ -40,6 +46,15 @@ func (p processor) reverse() (Outcome, Changes, error) {
 				return none, noChanges, err
 			}
 			return Outcome{Record: &m, Reversed: "already cancelled"}, noChanges, nil
+		}
+		if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, rec.InsuredAdmdvs) {
+			// The insured place cancels it; the wire carries the matching
+			// cancellation under this 2601's msgid.
+			wire := p.forNational(nil, nil)
+			wire.Kind = map[Kind]Kind{KindSettle: KindCancelSettle, KindInpSettle: KindInpCancel}[kind]
+			wire.Reversal, wire.InsuredAdmdvs = nil, rec.InsuredAdmdvs
+			wire.Cancel = &CancelRequest{SetlID: rec.SetlID, MdtrtID: rec.MdtrtID, PsnNo: rec.PsnNo}
+			return p.intend(wire, nil, nil)
 		}
 		o, ch, err := p.cancelRecord(rec)
 		o.Reversed = "cancelled"

@@ -16,6 +16,18 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 		return missing()
 	}
 	inpatient := p.req.Kind == KindInpSettle || p.req.Kind == KindInpPreSettle
+	if p.req.Remote != nil {
+		_, ins, err := p.insured(s.PsnNo, remoteInsutype(p.req.Remote, s.Insutype))
+		if err != nil {
+			return none, noChanges, err
+		}
+		if p.shadow, err = p.shadowVisit(ins); err != nil {
+			return none, noChanges, err
+		}
+		if s.MdtrtID == "" {
+			s.MdtrtID = p.shadow.MdtrtID
+		}
+	}
 	var (
 		visit   Visit
 		batches []*Batch
@@ -63,6 +75,13 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 	}
 	if wantPrefix := map[bool]string{false: "1", true: "2"}[inpatient]; !strings.HasPrefix(s.MedType, wantPrefix) {
 		return none, noChanges, Errorf(CodeWrongMedType, s.MedType)
+	}
+	if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, visit.InsuredAdmdvs) {
+		wire := p.forNational(&visit, batches)
+		if !commit {
+			return Outcome{Remote: &wire}, noChanges, nil
+		}
+		return p.intend(wire, &visit, batches)
 	}
 	var lines []LineSplit
 	for _, b := range batches {
@@ -277,6 +296,11 @@ func (p processor) cancel() (Outcome, Changes, error) {
 	}
 	if orig.PsnNo != c.PsnNo {
 		return none, noChanges, Errorf(CodeWrongPerson, c.PsnNo, c.MdtrtID)
+	}
+	if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, orig.InsuredAdmdvs) && orig.CancelledBy == "" && orig.Cancels == "" {
+		wire := p.forNational(nil, nil)
+		wire.InsuredAdmdvs = orig.InsuredAdmdvs
+		return p.intend(wire, nil, nil)
 	}
 	wantOrig := map[Kind]Kind{KindCancelSettle: KindSettle, KindInpCancel: KindInpSettle}[p.req.Kind]
 	if orig.Cancels == "" && orig.Infno != wantOrig {

@@ -75,21 +75,16 @@ type Hospital struct {
 	Grade     string `json:"grade" yaml:"grade"`           // 1, 2 or 3: the level the insured place's tables use
 	InNetwork bool   `json:"in_network" yaml:"in_network"` // in the cross-region direct-settlement network
 	Disabled  bool   `json:"disabled" yaml:"disabled"`
-	// Formats the hospital may send: nhsa (national JSON), and later
-	// legacy-xml, delimited, hl7v2, fhir. Empty means nhsa only.
+	// Formats the hospital may send (see [Formats]). Empty means nhsa only.
 	Formats []string `json:"formats,omitempty" yaml:"formats"`
+	// MLLPSources are the addresses (CIDR prefixes or single IPs) HL7 v2
+	// over MLLP is accepted from for this hospital: MLLP carries no
+	// credentials, so the source address is the credential.
+	MLLPSources []string `json:"mllp_sources,omitempty" yaml:"mllp_sources"`
 	// PaasID and Token are the gateway credentials (x-tif-paasid and the
 	// secret behind x-tif-signature). Token is never shown by list commands.
 	PaasID string `json:"paas_id,omitempty" yaml:"paas_id"`
 	Token  string `json:"token,omitempty" yaml:"token"`
-}
-
-// Speaks reports whether the hospital is registered for a format.
-func (h Hospital) Speaks(format string) bool {
-	if len(h.Formats) == 0 {
-		return format == "nhsa"
-	}
-	return slices.Contains(h.Formats, format)
 }
 
 // Person is an insured person in the province's registry.
@@ -310,6 +305,9 @@ type Batch struct {
 	CatalogRef string      `json:"catalog_ref"`
 	Lines      []LineSplit `json:"lines"`
 	SetlID     string      `json:"setl_id,omitempty"` // the settlement in force, if any
+	// Pending is the msgid of a cross-province settlement of this batch
+	// waiting for the insured place.
+	Pending string `json:"pending,omitempty"`
 }
 
 func (v *Visit) batch(no string) *Batch {
@@ -475,7 +473,10 @@ type FundDetail struct {
 // Record is an immutable settlement record, or the negative mirror that
 // cancels one. Records are the ledger: they are never pruned.
 type Record struct {
-	SetlID        string         `json:"setl_id"`
+	SetlID string `json:"setl_id"`
+	// Remote marks the treatment place's copy of a settlement the insured
+	// place (another province) decided; its accumulators are there.
+	Remote        bool           `json:"remote,omitempty"`
 	MdtrtID       string         `json:"mdtrt_id"`
 	ChrgBchno     string         `json:"chrg_bchno,omitempty"`
 	PsnNo         string         `json:"psn_no"`

@@ -11,5 +11,14 @@
 // only then swaps it in.
 //
 // Keys are short prefixes followed by '/'-separated parts; values are JSON.
-// The key layout is in keys.go.
+// The key layout is in keys.go. Besides the tables, the state holds indexes
+// written in the same transaction as what they index: certificates to
+// persons, a person's and a hospital's records, and a hospital's own visit
+// numbers to its visits (the newest visit with a number), which the formats
+// other than the national one name visits by.
+//
+// An index added by a version is written only by nodes of that version: a
+// cluster is upgraded to it before anything relies on the index, and a
+// visit created while an older node applied the log lacks the entry on that
+// node (its state digest then differs until it installs a snapshot).
 package storage

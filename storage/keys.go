@@ -14,12 +14,14 @@ const (
 	prefixCatalog  = "cv/"       // treat_admdvs/effective_from → settlement.CatalogVersion
 	prefixItem     = "ci/"       // treat_admdvs/version/med_list_codg → settlement.CatalogItem
 	prefixVisit    = "v/"        // mdtrt_id → settlement.Visit
+	prefixVisitNo  = "vn/"       // fixmedins_code/ipt_otp_no → mdtrt_id (the newest visit with that number)
 	prefixRecord   = "r/"        // setl_id → settlement.Record
 	prefixPsnRec   = "rp/"       // psn_no/setl_id → "" (records of a person)
 	prefixHospRec  = "rh/"       // fixmedins_code/yyyy-mm-dd/setl_id → "" (records of a hospital by date)
 	prefixIdem     = "i/"        // fixmedins_code/msgid → IdemEntry
 	prefixSession  = "ss/"       // sign_no → settlement.Session
 	prefixPaas     = "hp/"       // paas id → fixmedins_code
+	prefixIntent   = "in/"       // fixmedins_code/msgid → settlement.Intent (cross-province, pending)
 	prefixNode     = "nd/"       // node id → NodeInfo (the cluster's HTTP and Raft addresses)
 )
 

@@ -426,10 +426,19 @@ func (tx *Tx) RecordsOfPerson(psnNo string) ([]settlement.Record, error) {
 	return out, nil
 }
 
+// VisitByNumber finds a hospital's visit by the number the hospital
+// registered it with (2201 ipt_otp_no, 2401 ipt_no): the newest visit with
+// that number.
+func (tx *Tx) VisitByNumber(hospital, visitNo string) (string, bool, error) {
+	var mdtrtID string
+	ok, err := tx.get(key(prefixVisitNo, hospital, visitNo), &mdtrtID)
+	return mdtrtID, ok, err
+}
+
 // ApplyChanges writes what settlement.Process decided.
 func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 	if c.Visit != nil {
-		if err := tx.put(key(prefixVisit, c.Visit.MdtrtID), c.Visit); err != nil {
+		if err := tx.putVisit(*c.Visit); err != nil {
 			return err
 		}
 	}
@@ -473,7 +482,27 @@ func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 			return err
 		}
 	}
-	return nil
+	return tx.applyIntents(c)
+}
+
+// putVisit writes a visit; a new one also enters the index of its
+// hospital's visit numbers, replacing an older visit with the same number
+// (hospitals reuse numbers across days). Updates of an older visit leave
+// the index alone, so it always names the newest.
+func (tx *Tx) putVisit(v settlement.Visit) error {
+	k := key(prefixVisit, v.MdtrtID)
+	_, err := tx.txn.Get(k)
+	isNew := errors.Is(err, badger.ErrKeyNotFound)
+	if err != nil && !isNew {
+		return fmt.Errorf("get %s: %w", firstPart(k), err)
+	}
+	if err := tx.put(k, v); err != nil {
+		return err
+	}
+	if !isNew || v.IptOtpNo == "" {
+		return nil
+	}
+	return tx.put(key(prefixVisitNo, v.Hospital, v.IptOtpNo), v.MdtrtID)
 }
 
 // IdemEntry is what the idempotency table keeps for an answered request:

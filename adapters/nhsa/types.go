@@ -52,10 +52,32 @@ type money settlement.Fen
 
 func (m money) MarshalJSON() ([]byte, error) { return []byte(settlement.Fen(m).String()), nil }
 
+// UnmarshalJSON reads an amount back exactly (answers of other provinces).
+func (m *money) UnmarshalJSON(b []byte) error {
+	var d decimal
+	if err := d.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	f, err := settlement.ParseFen(string(d))
+	*m = money(f)
+	return err
+}
+
 // ratio writes basis points as a (5,4) fraction: 0.7000.
 type ratio settlement.BP
 
 func (r ratio) MarshalJSON() ([]byte, error) { return []byte(settlement.BP(r).Fraction()), nil }
+
+// UnmarshalJSON reads a (5,4) fraction back into basis points.
+func (r *ratio) UnmarshalJSON(b []byte) error {
+	var d decimal
+	if err := d.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	v, err := settlement.ParseBP(string(d))
+	*r = ratio(v)
+	return err
+}
 
 // literal writes a number as it is given (quantities and prices).
 type literal string

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/provgate/provgate/gateway"
+	"github.com/provgate/provgate/tif"
 )
 
 // bench drives the outpatient flow (2201, 2204 with N fee lines, 2206, 2207)
@@ -122,7 +122,7 @@ func (b *bench) visit(ctx context.Context, client *http.Client, c, v int, result
 		req.Header.Set("x-tif-paasid", b.paasID)
 		req.Header.Set("x-tif-timestamp", ts)
 		req.Header.Set("x-tif-nonce", nonce)
-		req.Header.Set("x-tif-signature", gateway.Sign(ts, b.token, nonce))
+		req.Header.Set("x-tif-signature", tif.Sign(ts, b.token, nonce))
 		t0 := time.Now()
 		resp, err := client.Do(req)
 		var outv map[string]any

@@ -136,8 +136,14 @@ func (c *procCluster) retried(p *process, why string) {
 // through any node: what a careful HIS does. c.retries counts the answers
 // that asked for a retry and the broken connections.
 func (c *procCluster) retrying(t *testing.T, infno, msgid string, input any) answer {
+	return c.retryingFor(t, "150826", infno, msgid, input)
+}
+
+// retryingFor is retrying for a patient insured at insuplc; cross-province
+// answers "in progress" and "platform unavailable" are retried too.
+func (c *procCluster) retryingFor(t *testing.T, insuplc, infno, msgid string, input any) answer {
 	body, _ := json.Marshal(map[string]any{
-		"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "150100", "insuplc_admdvs": "150826",
+		"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "150100", "insuplc_admdvs": insuplc,
 		"recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001", "opter_name": "load",
 		"inf_time": "2026-01-01 10:00:00", "fixmedins_code": "H15010100001", "fixmedins_name": "t", "input": input,
 	})
@@ -154,9 +160,11 @@ func (c *procCluster) retrying(t *testing.T, infno, msgid string, input any) ans
 			continue
 		}
 		var a answer
-		json.NewDecoder(resp.Body).Decode(&a)
+		a.raw, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if code := a.code(); code == "E5001" || code == "E5002" {
+		json.Unmarshal(a.raw, &a)
+		a.replayed, a.header = resp.Header.Get("Idempotent-Replayed") == "true", resp.Header
+		if code := a.code(); code == "E5001" || code == "E5002" || code == "E5003" || code == "E5004" {
 			c.retried(p, string(a.raw))
 			time.Sleep(100 * time.Millisecond)
 			continue

@@ -27,6 +27,7 @@ type Config struct {
 	Admin    AdminConfig    `yaml:"admin"`
 	Cluster  ClusterConfig  `yaml:"cluster"`
 	Seed     SeedConfig     `yaml:"seed"`
+	National NationalConfig `yaml:"national"`
 
 	dir string           // the config file's directory: seed paths are relative to it
 	now func() time.Time // the clock; nil is time.Now (--clock fixes it for tests)
@@ -51,10 +52,35 @@ type NodeConfig struct {
 	// AdvertiseInternal is the internal address the other nodes relay to;
 	// default the address internal_addr bound.
 	AdvertiseInternal string `yaml:"advertise_internal"`
+	// MLLPAddr is where the node takes HL7 v2 over MLLP from hospitals
+	// (each registered with the source addresses it sends from). Empty: no
+	// MLLP listener.
+	MLLPAddr string `yaml:"mllp_addr"`
 	// Drain is how long a stopping node keeps serving after its readiness
 	// turns to "stopping", so load balancers stop sending to it before its
 	// listener closes. Default 1s; a negative value skips it.
 	Drain time.Duration `yaml:"drain"`
+}
+
+// NationalConfig connects the cluster to the national platform (or the
+// `provgate hub` simulator) for cross-province settlement. Without a URL a
+// patient insured in another province cannot be settled here.
+type NationalConfig struct {
+	// URL is the national platform's base URL; PaasID and Secret are this
+	// province's credentials there.
+	URL    string `yaml:"url"`
+	PaasID string `yaml:"paas_id"`
+	Secret string `yaml:"secret"`
+	// PlatformPaasID and PlatformSecret are the credentials the national
+	// platform calls our insured-place endpoint (POST /national/{infno})
+	// with. Empty: the endpoint is off.
+	PlatformPaasID string `yaml:"platform_paas_id"`
+	PlatformSecret string `yaml:"platform_secret"`
+	// CallTimeout bounds one drive of a cross-province call (every
+	// attempt); the intent stays pending after it. Default 30s.
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// Redrive is how often the leader re-drives pending intents. Default 1s.
+	Redrive time.Duration `yaml:"redrive"`
 }
 
 // ProvinceConfig names the province this cluster serves.

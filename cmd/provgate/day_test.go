@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provgate/provgate/gateway"
 	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/tif"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden request and response files")
@@ -61,7 +61,7 @@ func (d *hospitalDay) send(name, infno string, body []byte, want string) answer 
 		req.Header.Set("x-tif-paasid", demoPaasID)
 		req.Header.Set("x-tif-timestamp", ts)
 		req.Header.Set("x-tif-nonce", nonce)
-		req.Header.Set("x-tif-signature", gateway.Sign(ts, demoToken, nonce))
+		req.Header.Set("x-tif-signature", tif.Sign(ts, demoToken, nonce))
 	})
 	var envelope struct {
 		WarnMsg string `json:"warn_msg"`

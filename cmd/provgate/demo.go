@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -19,14 +20,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/provgate/provgate/gateway"
 	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/tif"
 )
 
 func demoCommand() *cobra.Command {
 	var o overrides
 	var verbose bool
 	var nodes int
+	var hubAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start a node with the example configuration and settle a sample outpatient visit",
@@ -64,10 +66,17 @@ run gets the stored answers back (idempotent replay).`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			second, hub, err := startSecondProvince(ctx, cfg, filepath.Join(cfg.dir, "jiangxi", "provgate.yaml"), hubAddr)
+			if err != nil {
+				return err
+			}
+			defer second.stop()
+			defer hub.Close()
 			cluster, err := startDemoCluster(ctx, cfg, nodes)
 			if err != nil {
 				return err
 			}
+			hub.route(cluster)
 			n := cluster[0]
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "provgate demo: a %d-node Raft cluster on loopback (data in %s)\n", len(cluster), cfg.Node.DataDir)
@@ -86,6 +95,12 @@ run gets the stored answers back (idempotent replay).`,
 			if flowErr != nil {
 				fmt.Fprintln(out, "sample flow failed:", flowErr)
 			}
+			fmt.Fprintf(out, "\nsecond province: %s node %s http://%s; national platform simulator (hub) http://%s\n\n",
+				second.cfg.Province.Name, second.cfg.Node.ID, second.httpAddr, hubAddr)
+			if err := runCrossProvinceFlow(ctx, out, "http://"+entry.httpAddr, "http://"+second.httpAddr); err != nil {
+				fmt.Fprintln(out, "cross-province flow failed:", err)
+				flowErr = cmp.Or(flowErr, err)
+			}
 			printNextSteps(out, n.httpAddr, token)
 			fmt.Fprintln(out, "\nserving; press Ctrl-C to stop")
 			<-ctx.Done()
@@ -103,6 +118,7 @@ run gets the stored answers back (idempotent replay).`,
 	}
 	o.register(cmd, "configs/provgate.yaml")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log every request")
+	cmd.Flags().StringVar(&hubAddr, "hub-addr", "127.0.0.1:9000", "address of the national platform simulator joining the two provinces")
 	cmd.Flags().IntVar(&nodes, "nodes", 3, "cluster size; nodes 2 and 3 take the next ports after --http-addr and --raft-addr")
 	return cmd
 }
@@ -193,10 +209,11 @@ const (
 
 // hospitalClient sends national envelopes the way a HIS does.
 type hospitalClient struct {
-	base string
-	day  string // yyyyMMdd: msgids are stable within a day
-	seq  int
-	now  func() time.Time
+	base    string
+	insured string // insuplc_admdvs of the patient; default the demo's
+	day     string // yyyyMMdd: msgids are stable within a day
+	seq     int
+	now     func() time.Time
 }
 
 // The demo hospital's example credentials (configs/hospitals.yaml).
@@ -212,14 +229,14 @@ func signRequest(req *http.Request, now time.Time) {
 	req.Header.Set("x-tif-paasid", demoPaasID)
 	req.Header.Set("x-tif-timestamp", ts)
 	req.Header.Set("x-tif-nonce", nonce)
-	req.Header.Set("x-tif-signature", gateway.Sign(ts, demoToken, nonce))
+	req.Header.Set("x-tif-signature", tif.Sign(ts, demoToken, nonce))
 }
 
 func (h *hospitalClient) call(ctx context.Context, infno string, input any) (map[string]any, error) {
 	h.seq++
 	env := map[string]any{
 		"infno": infno, "msgid": fmt.Sprintf("%s%s090000%04d", demoHospital, h.day, h.seq),
-		"mdtrtarea_admvs": demoTreatAdmdvs, "insuplc_admdvs": demoInsured, "recer_sys_code": "YBXT",
+		"mdtrtarea_admvs": demoTreatAdmdvs, "insuplc_admdvs": cmp.Or(h.insured, demoInsured), "recer_sys_code": "YBXT",
 		"dev_no": "", "dev_safe_info": "", "cainfo": "", "signtype": "", "infver": "V1.0",
 		"opter_type": "1", "opter": "0001", "opter_name": "收费员", "inf_time": time.Now().Format(time.DateTime),
 		"fixmedins_code": demoHospital, "fixmedins_name": demoHospitalName, "sign_no": "", "input": input,

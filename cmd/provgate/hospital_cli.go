@@ -19,7 +19,7 @@ func hospitalCommand() *cobra.Command {
 
 	var ac adminClient
 	var h settlement.Hospital
-	var formats string
+	var formats, sources string
 	add := &cobra.Command{
 		Use:   "add --code CODE --name NAME --admdvs REGION --grade 1|2|3",
 		Short: "Register a hospital (or update it) and issue its gateway credentials",
@@ -36,7 +36,11 @@ func hospitalCommand() *cobra.Command {
 			if issued {
 				h.Token = rand.Text()
 			}
-			h.Formats = strings.Split(formats, ",")
+			h.Formats = splitList(formats)
+			h.MLLPSources = splitList(sources)
+			if err := h.Check(); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
 			if err := ac.do(ctx, http.MethodPost, "/admin/v1/hospitals", h, nil); err != nil {
@@ -56,7 +60,8 @@ func hospitalCommand() *cobra.Command {
 	f.StringVar(&h.Level, "hosp-lv", "", "national hosp_lv code, e.g. 02 三级甲等")
 	f.StringVar(&h.Grade, "grade", "3", "grade the insured places' tables use: 1, 2 or 3")
 	f.BoolVar(&h.InNetwork, "in-network", true, "in the cross-region direct-settlement network")
-	f.StringVar(&formats, "formats", "nhsa", "comma-separated formats it may send")
+	f.StringVar(&formats, "formats", "nhsa", "comma-separated formats it may send: "+strings.Join(settlement.Formats, ", "))
+	f.StringVar(&sources, "mllp-sources", "", "comma-separated addresses or CIDR prefixes it sends HL7 v2 over MLLP from (needs hl7v2 in --formats)")
 	f.StringVar(&h.PaasID, "paas-id", "", "x-tif-paasid (default paas-CODE)")
 	f.StringVar(&h.Token, "hospital-token", "", "use this token instead of issuing one")
 	ac.register(add)
@@ -71,14 +76,14 @@ func hospitalCommand() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tNAME\tREGION\tGRADE\tNETWORK\tFORMATS\tPAAS ID\tSTATUS")
+			fmt.Fprintln(tw, "CODE\tNAME\tREGION\tGRADE\tNETWORK\tFORMATS\tMLLP SOURCES\tPAAS ID\tSTATUS")
 			for _, h := range hs {
 				status := "enabled"
 				if h.Disabled {
 					status = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\n", h.Code, h.Name, h.Admdvs, h.Grade, h.InNetwork,
-					strings.Join(h.Formats, ","), h.PaasID, status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", h.Code, h.Name, h.Admdvs, h.Grade, h.InNetwork,
+					strings.Join(h.Formats, ","), orDash(strings.Join(h.MLLPSources, ",")), h.PaasID, status)
 			}
 			return tw.Flush()
 		},
@@ -124,4 +129,22 @@ func fetchHospitals(ctx context.Context, ac *adminClient) ([]settlement.Hospital
 	defer cancel()
 	var hs []settlement.Hospital
 	return hs, ac.do(ctx, http.MethodGet, "/admin/v1/hospitals", nil, &hs)
+}
+
+// splitList reads a comma-separated flag value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -25,7 +25,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand(), backupCommand(), restoreCommand(), certsCommand(), versionCommand())
+	root.AddCommand(serveCommand(), demoCommand(), policyCommand(), catalogCommand(), hospitalCommand(), personCommand(), filingCommand(), clusterCommand(), benchCommand(), backupCommand(), restoreCommand(), certsCommand(), hubCommand(), versionCommand())
 	return root
 }
 

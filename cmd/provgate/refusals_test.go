@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provgate/provgate/gateway"
+	"github.com/provgate/provgate/tif"
 )
 
 // counter is a hospital client for refusal tests: any credentials, fresh
@@ -38,7 +38,7 @@ func (c *counter) call(infno string, input any) answer {
 		req.Header.Set("x-tif-paasid", c.paasID)
 		req.Header.Set("x-tif-timestamp", ts)
 		req.Header.Set("x-tif-nonce", nonce)
-		req.Header.Set("x-tif-signature", gateway.Sign(ts, c.token, nonce))
+		req.Header.Set("x-tif-signature", tif.Sign(ts, c.token, nonce))
 	})
 }
 
@@ -110,7 +110,7 @@ func TestRefusals(t *testing.T) {
 			"in_network": true, "formats": formats, "paas_id": "paas-" + code, "token": "tok-" + code})
 	}
 	hospital("H15010200002", "150102", []string{"nhsa"})
-	hospital("H15010100003", "150100", []string{"legacy-xml"})
+	hospital("H15010100003", "150100", []string{"legacyxml"})
 	hospital("H15010100004", "150100", []string{"nhsa"})
 	other := func(code, region string) *counter {
 		return &counter{t: t, p: p, code: code, paasID: "paas-" + code, token: "tok-" + code, region: region}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/gateway"
+	"github.com/provgate/provgate/national"
 	"github.com/provgate/provgate/storage"
 )
 
@@ -30,6 +32,8 @@ type overrides struct {
 	tlsCA, tlsCert, tlsKey              string
 	advertise, advertiseHTTP            string
 	internalAddr, advertiseInternal     string
+	nationalURL                         string
+	mllpAddr                            string
 	bootstrap                           bool
 }
 
@@ -45,9 +49,11 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.advertiseHTTP, "advertise-http", "", "HTTP address the other nodes relay to (default: the address it listens on)")
 	cmd.Flags().StringVar(&o.internalAddr, "internal-addr", "", "mutual-TLS listen address for requests relayed between nodes (overrides node.internal_addr; needs --tls-*)")
 	cmd.Flags().StringVar(&o.advertiseInternal, "advertise-internal", "", "internal address the other nodes relay to (default: the address it listens on)")
+	cmd.Flags().StringVar(&o.mllpAddr, "mllp-addr", "", "listen address for HL7 v2 over MLLP (overrides node.mllp_addr)")
 	cmd.Flags().StringVar(&o.tlsCA, "tls-ca", "", "cluster CA for mutual TLS between nodes (overrides cluster.tls.ca)")
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "this node's certificate (overrides cluster.tls.cert)")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "this node's key (overrides cluster.tls.key)")
+	cmd.Flags().StringVar(&o.nationalURL, "national-url", "", "national platform (or hub) base URL (overrides national.url)")
 	cmd.Flags().StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (keep it on loopback)")
 	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
 	cmd.Flags().MarkHidden("clock")
@@ -66,7 +72,8 @@ func (o *overrides) load() (*Config, error) {
 		into *string
 	}{{o.dataDir, &cfg.Node.DataDir}, {o.httpAddr, &cfg.Node.HTTPAddr}, {o.raftAddr, &cfg.Node.RaftAddr},
 		{o.nodeID, &cfg.Node.ID}, {o.advertise, &cfg.Node.Advertise}, {o.advertiseHTTP, &cfg.Node.AdvertiseHTTP},
-		{o.internalAddr, &cfg.Node.InternalAddr}, {o.advertiseInternal, &cfg.Node.AdvertiseInternal}} {
+		{o.internalAddr, &cfg.Node.InternalAddr}, {o.advertiseInternal, &cfg.Node.AdvertiseInternal},
+		{o.nationalURL, &cfg.National.URL}, {o.mllpAddr, &cfg.Node.MLLPAddr}} {
 		if f.flag != "" {
 			*f.into = f.flag
 		}
@@ -121,6 +128,9 @@ func serveCommand() *cobra.Command {
 			}
 			fmt.Printf("provgate node %s serving hospitals on http://%s (Raft %s, data %s)\n",
 				cfg.Node.ID, n.httpAddr, cfg.Node.RaftAddr, cfg.Node.DataDir)
+			if n.mllpAddr != "" {
+				fmt.Printf("HL7 v2 over MLLP on %s\n", n.mllpAddr)
+			}
 			<-ctx.Done()
 			return n.leave()
 		},
@@ -137,8 +147,11 @@ type node struct {
 	raft     *consensus.Node
 	http     *gateway.Server
 	httpAddr string
+	mllpAddr string     // "" without an MLLP listener
 	served   chan error // one result per listener served
 	serving  int
+	// stopOutbox ends the re-drive loop of cross-province intents.
+	stopOutbox context.CancelFunc
 }
 
 // start opens the state, starts Raft and the HTTP server, and, if the node
@@ -189,6 +202,18 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 			return nil, fmt.Errorf("listen for relayed requests on %s: %w", cfg.Node.InternalAddr, err)
 		}
 	}
+	var mllp net.Listener
+	if cfg.Node.MLLPAddr != "" {
+		if mllp, err = net.Listen("tcp", cfg.Node.MLLPAddr); err != nil {
+			l.Close()
+			if internal != nil {
+				internal.Close()
+			}
+			n.stop()
+			return nil, fmt.Errorf("listen for MLLP on %s: %w", cfg.Node.MLLPAddr, err)
+		}
+		n.mllpAddr = mllp.Addr().String()
+	}
 	self := consensus.Member{ID: cfg.Node.ID, HTTPAddr: n.httpAddr, RaftAddr: cfg.Node.RaftAddr}
 	if internal != nil {
 		self.InternalAddr = internal.Addr().String()
@@ -205,7 +230,26 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	if token == "" {
 		log.Info("admin API is off: set PROVGATE_ADMIN_TOKEN or admin.token_file to manage policies and registries")
 	}
+	var upstream gateway.Upstream
+	if cfg.National.URL != "" {
+		client, err := national.NewClient(national.ClientConfig{URL: cfg.National.URL, PaasID: cfg.National.PaasID, Secret: cfg.National.Secret})
+		if err != nil {
+			l.Close()
+			n.stop()
+			return nil, fmt.Errorf("national platform client: %w", err)
+		}
+		outbox := national.NewOutbox(client, n.raft, log, cfg.National.CallTimeout)
+		ctx, cancel := context.WithCancel(context.Background())
+		n.stopOutbox = cancel
+		go outbox.Run(ctx, cmp.Or(cfg.National.Redrive, time.Second))
+		upstream = outbox
+	}
+	var platform *gateway.PlatformCredentials
+	if cfg.National.PlatformPaasID != "" {
+		platform = &gateway.PlatformCredentials{PaasID: cfg.National.PlatformPaasID, Secret: cfg.National.PlatformSecret}
+	}
 	n.http = gateway.New(gateway.Config{
+		Upstream: upstream, Platform: platform,
 		Admin: n.raft, AdminToken: token, Credentials: n.raft, Now: cfg.now, Cluster: n.raft, NodeID: cfg.Node.ID,
 		Ledger: n.raft, Province: cfg.Province.Admdvs, Logger: log,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes, RequestTimeout: cfg.Limits.RequestTimeout,
@@ -217,13 +261,18 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 		},
 		Verify: func() (any, error) { return n.raft.Verify() },
 		Backup: n.raft.Backup, Internal: tlsConf,
+		Formats: hospitalFormats(), MLLP: mllpConfig(),
 	})
-	n.served = make(chan error, 2)
+	n.served = make(chan error, 3)
 	n.serving = 1
 	go func() { n.served <- n.http.Serve(l) }()
 	if internal != nil {
 		n.serving++
 		go func() { n.served <- n.http.ServeInternal(internal) }()
+	}
+	if mllp != nil {
+		n.serving++
+		go func() { n.served <- n.http.ServeMLLP(mllp) }()
 	}
 
 	// A new cluster must have its leader before it takes the seed files; a
@@ -344,6 +393,9 @@ func (n *node) leave() error {
 }
 
 func (n *node) stop() error {
+	if n.stopOutbox != nil {
+		n.stopOutbox()
+	}
 	var errs []error
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -1,0 +1,289 @@
+package delimited
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// col is one position of a record: its national field name, the label a
+// DLL-era interface document gives it, and whether it must have a value.
+type col struct {
+	name string
+	zh   string
+	req  bool
+}
+
+// format names the dialect in CodeBadMessage refusals.
+var format = settlement.Bi("分隔文本 delimited", "delimited")
+
+// decoder reads the fields of one record at a time, in the order of the
+// record's layout, and keeps the first refusal. After a refusal every read
+// returns the zero value, so a transaction reader can run to its end and
+// check d.err once.
+type decoder struct {
+	rec  int // record number; 0 is the header
+	cols []col
+	f    []string
+	i    int // index of the next column to read
+	err  error
+	buf  [maxFields + 2]string
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// start splits record n at sep and checks its field count against the
+// layout: from min to len(cols) fields, plus one empty field when the record
+// ends with a separator (the DLL strings close every field with one).
+func (d *decoder) start(n int, rec string, sep byte, cols []col, min int) bool {
+	d.rec, d.cols, d.i, d.f = n, cols, 0, nil
+	if d.err != nil {
+		return false
+	}
+	f := d.buf[:0]
+	for {
+		i := strings.IndexByte(rec, sep)
+		if i < 0 {
+			f = append(f, strings.TrimSpace(rec))
+			break
+		}
+		if len(f) == len(cols)+1 {
+			f = append(f, "") // one too many is enough to refuse
+			break
+		}
+		f = append(f, strings.TrimSpace(rec[:i]))
+		rec = rec[i+1:]
+	}
+	if len(f) == len(cols)+1 && f[len(cols)] == "" {
+		f = f[:len(cols)]
+	}
+	switch {
+	case len(f) < min:
+		want := settlement.Bi("应有 "+strconv.Itoa(len(cols))+" 个字段", strconv.Itoa(len(cols))+" fields expected")
+		if min < len(cols) {
+			want = settlement.Bi("应有至少 "+strconv.Itoa(min)+" 个字段", "at least "+strconv.Itoa(min)+" fields expected")
+		}
+		d.fail(settlement.Errorf(settlement.CodeBadMessage, format, d.pos(len(f)), settlement.Bi(
+			"记录不完整："+want.ZH+"，在第 "+strconv.Itoa(len(f))+" 个字段后结束",
+			"the record is cut short: "+want.EN+", it ends after field "+strconv.Itoa(len(f)))))
+		return false
+	case len(f) > len(cols):
+		d.fail(settlement.Errorf(settlement.CodeBadMessage, format, d.pos(len(cols)), settlement.Bi(
+			"字段过多：最多 "+strconv.Itoa(len(cols))+" 个字段", "too many fields: at most "+strconv.Itoa(len(cols)))))
+		return false
+	}
+	d.f = f
+	return true
+}
+
+// pos names position i of the current record in both languages.
+func (d *decoder) pos(i int) settlement.Text {
+	field := strconv.Itoa(i + 1)
+	zh, en := "", ""
+	if i < len(d.cols) {
+		zh, en = "（"+d.cols[i].zh+" "+d.cols[i].name+"）", " ("+d.cols[i].name+")"
+	}
+	if d.rec == 0 {
+		return settlement.Bi("报文头第"+field+"个字段"+zh, "header field "+field+en)
+	}
+	r := strconv.Itoa(d.rec)
+	return settlement.Bi("第"+r+"条记录第"+field+"个字段"+zh, "record "+r+" field "+field+en)
+}
+
+// field names position i of the current record name first, for the codes
+// whose reasons begin with "field": "cnt (record 2, field 6)".
+func (d *decoder) field(i int) settlement.Text {
+	c := d.cols[i]
+	n := strconv.Itoa(i + 1)
+	if d.rec == 0 {
+		return settlement.Bi(c.zh+" "+c.name+"（报文头第"+n+"个字段）", c.name+" (header field "+n+")")
+	}
+	r := strconv.Itoa(d.rec)
+	return settlement.Bi(c.zh+" "+c.name+"（第"+r+"条记录第"+n+"个字段）", c.name+" (record "+r+", field "+n+")")
+}
+
+// next returns the next field, refusing it when it is required and empty.
+func (d *decoder) next() (string, int) {
+	i := d.i
+	d.i++
+	if d.err != nil || i >= len(d.f) {
+		return "", i
+	}
+	v := d.f[i]
+	if v == "" && d.cols[i].req {
+		d.fail(settlement.Errorf(settlement.CodeMissingField, d.field(i)))
+	}
+	return v, i
+}
+
+// need refuses an empty value that a condition makes required.
+func (d *decoder) need(v string, i int) {
+	if v == "" && d.err == nil {
+		d.fail(settlement.Errorf(settlement.CodeMissingField, d.field(i)))
+	}
+}
+
+// text is a free-text field (names), taken as sent.
+func (d *decoder) text() string {
+	v, _ := d.next()
+	return v
+}
+
+// id is an identifier: at most 30 printable ASCII characters.
+func (d *decoder) id() string {
+	v, i := d.next()
+	if !printable(v, 30) {
+		d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect("最多30位可打印ASCII字符", "at most 30 printable ASCII characters", v)))
+		return ""
+	}
+	return v
+}
+
+// certNo is a certificate number. Its value never appears in a refusal.
+func (d *decoder) certNo() string {
+	v, i := d.next()
+	if !printable(v, 50) {
+		d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), settlement.Bi(
+			"应为最多50位可打印ASCII字符（证件号码不在错误信息中显示）",
+			"expected at most 50 printable ASCII characters (certificate numbers are not shown in errors)")))
+		return ""
+	}
+	return v
+}
+
+// code reads a coded field and returns the national code it stands for.
+func (d *decoder) code(set codeSet) string {
+	v, i := d.next()
+	if v == "" || d.err != nil {
+		return ""
+	}
+	to, ok := set.to[v]
+	if !ok {
+		d.fail(settlement.Errorf(settlement.CodeUnknownCode, d.field(i), quote(v), set.known))
+	}
+	return to
+}
+
+// money reads an amount in yuan with at most two decimals.
+func (d *decoder) money() settlement.Fen {
+	v, i := d.next()
+	return d.parseMoney(v, i)
+}
+
+func (d *decoder) parseMoney(v string, i int) settlement.Fen {
+	if v == "" || d.err != nil {
+		return 0
+	}
+	f, err := settlement.ParseFen(v)
+	if err != nil {
+		d.fail(settlement.Errorf(settlement.CodeBadAmount, d.field(i), quote(v)))
+	}
+	return f
+}
+
+func (d *decoder) qty() settlement.Qty {
+	v, i := d.next()
+	if v == "" || d.err != nil {
+		return 0
+	}
+	q, err := settlement.ParseQty(v)
+	if err != nil {
+		d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect("数量，最多4位小数", "a quantity with at most 4 decimals", v)))
+	}
+	return q
+}
+
+func (d *decoder) price() settlement.Price {
+	v, i := d.next()
+	if v == "" || d.err != nil {
+		return 0
+	}
+	p, err := settlement.ParsePrice(v)
+	if err != nil {
+		d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect("单价，最多6位小数", "a price with at most 6 decimals", v)))
+	}
+	return p
+}
+
+// dateTime reads yyyy-MM-dd HH:mm:ss, or the DLL era's yyyyMMddHHmmss, and
+// returns it in the national form.
+func (d *decoder) dateTime() string {
+	v, i := d.next()
+	if v == "" || d.err != nil {
+		return ""
+	}
+	if len(v) == len(time.DateTime) {
+		if _, err := time.Parse(time.DateTime, v); err == nil {
+			return v
+		}
+	} else if len(v) == len(compactDateTime) {
+		if t, err := time.Parse(compactDateTime, v); err == nil {
+			return t.Format(time.DateTime)
+		}
+	}
+	d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect(
+		"yyyy-MM-dd HH:mm:ss 或 yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss or yyyyMMddHHmmss", v)))
+	return ""
+}
+
+const compactDateTime = "20060102150405"
+
+// flag reads 0 or 1; empty is 0.
+func (d *decoder) flag() bool {
+	v, i := d.next()
+	switch v {
+	case "", "0":
+		return false
+	case "1":
+		return true
+	}
+	d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect("0 / 1", "0 / 1", v)))
+	return false
+}
+
+// oneOf reads a field that must be one of a few short values.
+func (d *decoder) oneOf(values ...string) string {
+	v, i := d.next()
+	if v == "" || d.err != nil {
+		return v
+	}
+	for _, ok := range values {
+		if v == ok {
+			return v
+		}
+	}
+	d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect(strings.Join(values, " / "), strings.Join(values, " / "), v)))
+	return ""
+}
+
+func printable(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// expect says what a field should hold and what it held.
+func expect(zh, en, got string) settlement.Text {
+	return settlement.Bi("应为 "+zh+"，实际为 "+quote(got), "expected "+en+", got "+quote(got))
+}
+
+// quote shows a value in a refusal, shortened so that a long value cannot
+// flood the message.
+func quote(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,228 @@
+package fhir
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// claimResponse writes the ClaimResponse: the last step's settlement record
+// (totals, funds, payment) and the fee step's line splits (per item
+// adjudication).
+func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
+	last := len(answers) - 1
+	kind := m.Requests[last].Kind
+	rec := answers[last].Outcome.Record
+	if rec == nil {
+		return nil, fmt.Errorf("fhir: the answer to %s carries no settlement record", kind)
+	}
+	var lines []settlement.LineSplit
+	for i, q := range m.Requests {
+		if q.Kind == settlement.KindUploadFees || q.Kind == settlement.KindUploadInpFees {
+			lines = answers[i].Outcome.Lines
+		}
+	}
+	w := newWriter()
+	w.open('{')
+	w.constant("resourceType", "ClaimResponse")
+	if rec.SetlID != "" || rec.MdtrtID != "" {
+		w.key("identifier")
+		w.open('[')
+		if rec.SetlID != "" {
+			w.open('{')
+			w.field("system", sysSetlID)
+			w.field("value", rec.SetlID)
+			w.close('}')
+		}
+		if rec.MdtrtID != "" {
+			w.open('{')
+			w.field("system", sysMdtrtID)
+			w.field("value", rec.MdtrtID)
+			w.close('}')
+		}
+		w.close(']')
+	}
+	w.constant("status", "active")
+	w.concept("type", csClaimType, m.claimType, "")
+	w.constant("use", m.use)
+	w.key("patient")
+	w.open('{')
+	w.identifier("identifier", sysPsnNo, rec.PsnNo)
+	w.field("display", rec.PsnName)
+	w.close('}')
+	w.field("created", fhirTime(answers[last].Stamp.Time()))
+	w.key("insurer")
+	w.open('{')
+	w.identifier("identifier", sysAdmdvs, rec.InsuredAdmdvs)
+	w.close('}')
+	if rec.Hospital != "" {
+		w.key("requestor")
+		w.open('{')
+		w.identifier("identifier", sysFixmedins, rec.Hospital)
+		w.close('}')
+	}
+	w.key("request")
+	w.open('{')
+	w.constant("type", "Claim")
+	w.identifier("identifier", m.identSystem, m.identValue)
+	w.close('}')
+	w.constant("outcome", "complete")
+	switch kind {
+	case settlement.KindPreSettle, settlement.KindInpPreSettle:
+		w.field("disposition", "预结算结果，未记账 / pre-settlement: nothing was recorded")
+	case settlement.KindCancelSettle, settlement.KindInpCancel:
+		w.field("disposition", "结算 "+rec.Cancels+" 已撤销 / settlement "+rec.Cancels+" cancelled")
+	default:
+		w.field("disposition", "结算完成 / settled")
+	}
+	if len(lines) > 0 {
+		w.key("item")
+		w.open('[')
+		for i := range lines {
+			itemAdjudication(&w, &lines[i])
+		}
+		w.close(']')
+	}
+	w.key("total")
+	w.open('[')
+	for _, t := range settlementTotals {
+		if v := t.of(&rec.Amounts); v != 0 || t.always {
+			w.open('{')
+			w.concept("category", t.system, t.code, "")
+			w.money("amount", v)
+			w.close('}')
+		}
+	}
+	for _, d := range rec.Details {
+		w.open('{')
+		w.concept("category", csFundPayType, d.FundPayType, d.Name)
+		w.money("amount", d.Paid)
+		w.close('}')
+	}
+	w.close(']')
+	if rec.SetlID != "" {
+		w.key("payment")
+		w.open('{')
+		w.concept("type", csPaymentType, "complete", "")
+		w.field("date", settlementDate(rec, answers[last].Stamp))
+		w.money("amount", rec.Amounts.FundPay)
+		w.identifier("identifier", sysSetlID, rec.SetlID)
+		w.close('}')
+	}
+	w.close('}')
+	return w.done(), nil
+}
+
+func settlementDate(rec *settlement.Record, st settlement.Stamp) string {
+	if len(rec.SetlTime) >= 10 {
+		return rec.SetlTime[:10]
+	}
+	return st.Date()
+}
+
+// classNames are the displays of the item classes (chrgitm_lv).
+var classNames = map[settlement.ItemClass]string{settlement.ClassA: "甲类", settlement.ClassB: "乙类", settlement.ClassC: "丙类"}
+
+// lineParts are the parts of a line's split written under their national
+// names when they are not zero.
+var lineParts = [...]struct {
+	code string
+	of   func(*settlement.LineSplit) settlement.Fen
+}{
+	{"fulamt_ownpay_amt", func(l *settlement.LineSplit) settlement.Fen { return l.Fulamt }},
+	{"overlmt_amt", func(l *settlement.LineSplit) settlement.Fen { return l.Overlmt }},
+	{"preselfpay_amt", func(l *settlement.LineSplit) settlement.Fen { return l.Preselfpay }},
+	{"hosp_part_amt", func(l *settlement.LineSplit) settlement.Fen { return l.HospPart }},
+}
+
+// itemAdjudication writes one line's split as the adjudication of its
+// item: submitted (the line amount) and eligible (in scope, with the item
+// class as reason) in HL7's categories, then the other parts of the split
+// and the self-pay ratio under their national names.
+func itemAdjudication(w *writer, l *settlement.LineSplit) {
+	w.open('{')
+	seq, _ := strconv.Atoi(l.FeedetlSn) // feedetl_sn is the item's sequence
+	w.key("itemSequence")
+	w.int(seq)
+	w.key("adjudication")
+	w.open('[')
+	w.open('{')
+	w.concept("category", csHL7Adjud, "submitted", "")
+	w.money("amount", l.Amount)
+	w.close('}')
+	w.open('{')
+	w.concept("category", csHL7Adjud, "eligible", "")
+	if l.Class != "" {
+		w.concept("reason", csChrgitmLv, string(l.Class), classNames[l.Class])
+	}
+	w.money("amount", l.Inscp)
+	w.close('}')
+	for _, p := range lineParts {
+		if v := p.of(l); v != 0 {
+			w.open('{')
+			w.concept("category", csAdjudication, p.code, "")
+			w.money("amount", v)
+			w.close('}')
+		}
+	}
+	if l.SelfPay != 0 {
+		w.open('{')
+		w.concept("category", csAdjudication, "selfpay_prop", "")
+		w.key("value")
+		w.number(l.SelfPay.Fraction())
+		w.close('}')
+	}
+	w.close(']')
+	w.close('}')
+}
+
+// total is one ClaimResponse.total: its category and the amount it takes
+// from the settlement.
+type total struct {
+	system, code string
+	of           func(*settlement.Amounts) settlement.Fen
+	always       bool // written even when zero
+}
+
+func hl7(code string, of func(*settlement.Amounts) settlement.Fen) total {
+	return total{csHL7Adjud, code, of, true}
+}
+
+func nationalTotal(code string, of func(*settlement.Amounts) settlement.Fen) total {
+	return total{csAdjudication, code, of, false}
+}
+
+func always(t total) total { t.always = true; return t }
+
+// settlementTotals are the totals of a ClaimResponse: five HL7 categories
+// a FHIR client looks for, then every setlinfo amount under its national
+// name; those are written when not zero, except the funds' total and the
+// patient's share (account and cash), which always are.
+var settlementTotals = [...]total{
+	hl7("submitted", func(a *settlement.Amounts) settlement.Fen { return a.Medfee }),
+	hl7("eligible", func(a *settlement.Amounts) settlement.Fen { return a.Inscp }),
+	hl7("deductible", func(a *settlement.Amounts) settlement.Fen { return a.ActPayDedc }),
+	hl7("benefit", func(a *settlement.Amounts) settlement.Fen { return a.FundPay }),
+	hl7("copay", func(a *settlement.Amounts) settlement.Fen { return a.PsnCash }),
+	nationalTotal("medfee_sumamt", func(a *settlement.Amounts) settlement.Fen { return a.Medfee }),
+	nationalTotal("fulamt_ownpay_amt", func(a *settlement.Amounts) settlement.Fen { return a.Fulamt }),
+	nationalTotal("overlmt_selfpay", func(a *settlement.Amounts) settlement.Fen { return a.Overlmt }),
+	nationalTotal("preselfpay_amt", func(a *settlement.Amounts) settlement.Fen { return a.Preselfpay }),
+	nationalTotal("inscp_scp_amt", func(a *settlement.Amounts) settlement.Fen { return a.Inscp }),
+	nationalTotal("act_pay_dedc", func(a *settlement.Amounts) settlement.Fen { return a.ActPayDedc }),
+	nationalTotal("hifp_pay", func(a *settlement.Amounts) settlement.Fen { return a.Hifp }),
+	nationalTotal("cvlserv_pay", func(a *settlement.Amounts) settlement.Fen { return a.Cvlserv }),
+	nationalTotal("hifes_pay", func(a *settlement.Amounts) settlement.Fen { return a.Hifes }),
+	nationalTotal("hifmi_pay", func(a *settlement.Amounts) settlement.Fen { return a.Hifmi }),
+	nationalTotal("hifob_pay", func(a *settlement.Amounts) settlement.Fen { return a.Hifob }),
+	nationalTotal("maf_pay", func(a *settlement.Amounts) settlement.Fen { return a.Maf }),
+	nationalTotal("oth_pay", func(a *settlement.Amounts) settlement.Fen { return a.Oth }),
+	always(nationalTotal("fund_pay_sumamt", func(a *settlement.Amounts) settlement.Fen { return a.FundPay })),
+	always(nationalTotal("psn_part_amt", func(a *settlement.Amounts) settlement.Fen { return a.PsnPart })),
+	always(nationalTotal("acct_pay", func(a *settlement.Amounts) settlement.Fen { return a.AcctPay })),
+	always(nationalTotal("psn_cash_pay", func(a *settlement.Amounts) settlement.Fen { return a.PsnCash })),
+	nationalTotal("hosp_part_amt", func(a *settlement.Amounts) settlement.Fen { return a.HospPart }),
+	nationalTotal("acct_mulaid_pay", func(a *settlement.Amounts) settlement.Fen { return a.AcctMulaid }),
+	nationalTotal("balc", func(a *settlement.Amounts) settlement.Fen { return a.Balc }),
+}

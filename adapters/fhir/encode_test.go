@@ -1,0 +1,154 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// TestEncodeGolden replies to each accepted message of testdata/decode with
+// the answers the reference day's settlement gave, and compares the reply
+// with testdata/encode/<message>.golden. Replies are deterministic: the
+// same answers give the same bytes.
+func TestEncodeGolden(t *testing.T) {
+	for _, name := range []string{
+		"outpatient-claim", "outpatient-predetermination", "outpatient-cancel", "inpatient-claim",
+		"inpatient-predetermination", "bundle-chronic-claim", "eligibility", "eligibility-benefits",
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := decodeFile(t, name)
+			answers := dayAnswers(t, name)
+			b, err := m.Encode(answers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "encode/"+name+".golden", indent(t, b))
+			again, _ := m.Encode(answers)
+			if !bytes.Equal(b, again) {
+				t.Error("encoding the same answers twice gave different bytes")
+			}
+			if ct := ContentType(m); ct != "application/fhir+json; charset=utf-8" {
+				t.Errorf("content type %q", ct)
+			}
+		})
+	}
+}
+
+func TestEncodeError(t *testing.T) {
+	m := decodeFile(t, "outpatient-claim")
+	e := settlement.Errorf(settlement.CodeAlreadySettled, "S150100202603020000000019")
+	got := EncodeError(m, e, refusedAt)
+	golden(t, "encode/error-already-settled.golden", indent(t, got))
+	if !bytes.Contains(got, []byte(`"value":"CLM202603020001"`)) {
+		t.Error("the refusal of an identified Claim does not echo its identifier")
+	}
+	if bytes.Contains(EncodeError(nil, e, refusedAt), []byte("extension")) {
+		t.Error("a refusal with no message names a request")
+	}
+	if ContentType(nil) != ContentType(m) {
+		t.Error("the content type depends on the message")
+	}
+	for code, want := range map[settlement.Code]string{
+		settlement.CodeBadCharset: "structure", settlement.CodeMissingField: "required", settlement.CodeLineAmount: "value",
+		settlement.CodeUnknownCode: "code-invalid", settlement.CodeVisitNotFound: "not-found",
+		settlement.CodeMsgIDConflict: "conflict", settlement.CodeNotInsured: "business-rule",
+		settlement.CodeUnavailable: "transient", settlement.CodeInternal: "exception", settlement.CodeAuthSignature: "security",
+	} {
+		if got := issueType(&settlement.Error{Code: code}); got != want {
+			t.Errorf("%s: issue type %s, want %s", code, got, want)
+		}
+	}
+	if !strings.Contains(string(EncodeError(nil, nil, refusedAt)), "E5000") {
+		t.Error("a nil refusal is not answered as an internal error")
+	}
+}
+
+func TestEncodeMismatch(t *testing.T) {
+	m := decodeFile(t, "outpatient-claim")
+	if _, err := m.Encode(nil); err == nil {
+		t.Error("no answers for four steps was accepted")
+	}
+	answers := dayAnswers(t, "outpatient-claim")
+	answers[3].Outcome.Record = nil
+	if _, err := m.Encode(answers); err == nil {
+		t.Error("a settlement answer without its record was accepted")
+	}
+}
+
+// TestAppendString checks the reply writer's strings decode to what was
+// written, whatever they hold.
+func TestAppendString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"王秀兰", "王秀兰"},
+		{`say "hi" \ bye`, `say "hi" \ bye`},
+		{"tab\tnew\nline\r\x00\x1f", "tab\tnew\nline\r\x00\x1f"},
+		{"bad \xff\xfe utf-8", "bad \ufffd\ufffd utf-8"},
+		{"line\u2028sep\u2029", "line\u2028sep\u2029"},
+		{"<a&b>", "<a&b>"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		b := appendString(nil, tc.in)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil || got != tc.want {
+			t.Errorf("appendString(%q) = %s, decodes to %q (%v), want %q", tc.in, b, got, err, tc.want)
+		}
+	}
+}
+
+func TestAppendFen(t *testing.T) {
+	for f, want := range map[settlement.Fen]string{0: "0.00", 5: "0.05", 1234: "12.34", -1: "-0.01", -123456: "-1234.56", 100: "1.00"} {
+		if got := string(appendFen(nil, f)); got != want {
+			t.Errorf("appendFen(%d) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+// TestConcurrent decodes and encodes from several goroutines at once: the
+// pooled parsers and buffers must not leak one message into another (run
+// it with -race).
+func TestConcurrent(t *testing.T) {
+	names := []string{"outpatient-claim", "inpatient-claim", "eligibility-benefits", "bundle-chronic-claim"}
+	want := map[string][]byte{}
+	bodies := map[string][]byte{}
+	for _, n := range names {
+		bodies[n], _ = os.ReadFile("testdata/decode/" + n + ".json")
+		m := decodeFile(t, n)
+		want[n], _ = m.Encode(dayAnswers(t, n))
+	}
+	answers := map[string][]settlement.Answer{}
+	for _, n := range names {
+		answers[n] = dayAnswers(t, n)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				n := names[(g+i)%len(names)]
+				m, err := Decode(bodies[n])
+				if err != nil {
+					errs <- n + ": " + err.Error()
+					return
+				}
+				got, err := m.Encode(answers[n])
+				if err != nil || !bytes.Equal(got, want[n]) {
+					errs <- n + ": a different reply under concurrency"
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

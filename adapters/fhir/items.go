@@ -1,0 +1,210 @@
+package fhir
+
+import (
+	"strconv"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// hospApprFlags are the national hosp_appr_flag values: 0 no approval
+// needed, 1 approved, 2 refused.
+const hospApprFlags = "0 1 2"
+
+// feeLines reads Claim.item as national fee lines, one charge batch. Each
+// line's net must be unitPrice × quantity rounded to the fen, and the
+// Claim's total, when given, the sum of the nets.
+func feeLines(c value, items []value, v visit, diags diagSet, batch string) ([]settlement.FeeLine, settlement.Fen, error) {
+	if len(items) == 0 {
+		return nil, 0, missingAt(c, ".item")
+	}
+	if len(items) > maxItems {
+		return nil, 0, tooMany(c, ".item", maxItems)
+	}
+	lines := make([]settlement.FeeLine, len(items))
+	seqs := make([]int, len(items))
+	var sum settlement.Fen
+	for i, it := range items {
+		if it.Type() != fastjson.TypeObject {
+			return nil, 0, wrongType(c, ".item["+strconv.Itoa(i)+"]", "object")
+		}
+		seq, err := feeLine(it, v, diags, batch, &lines[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		for k := 0; k < i; k++ {
+			if seqs[k] == seq {
+				return nil, 0, badAt(it, ".sequence", "序号重复："+lines[i].FeedetlSn, "repeats sequence "+lines[i].FeedetlSn)
+			}
+		}
+		seqs[i] = seq
+		sum += lines[i].Amount
+	}
+	total, ok, err := amount(c, "total")
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok && total != sum {
+		return nil, 0, badAt(c, ".total", "应为各项 net 之和 "+sum.String()+"，实为 "+total.String(),
+			"must be the sum of item.net, "+sum.String()+", not "+total.String())
+	}
+	return lines, sum, nil
+}
+
+// feeLine reads one Claim.item into l and returns its sequence.
+func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLine) (int, error) {
+	seq, _, err := integer(it, "sequence")
+	if err != nil {
+		return 0, err
+	}
+	if seq < 1 {
+		return 0, badAt(it, ".sequence", "应为正整数", "must be a positive integer")
+	}
+	l.FeedetlSn = strconv.Itoa(seq)
+	l.ChrgBchno = batch
+	if err := itemCodes(it, l); err != nil {
+		return 0, err
+	}
+	if per := get(it, "servicedPeriod"); per != nil {
+		l.FeeOcurTime, err = dateTimeOf(per, "start")
+	} else {
+		l.FeeOcurTime, err = dateTimeOf(it, "servicedDate")
+	}
+	if err != nil {
+		return 0, err
+	}
+	if l.FeeOcurTime == "" {
+		l.FeeOcurTime = v.begin // the visit's start is the best time known
+	}
+	if err := itemAmounts(it, l); err != nil {
+		return 0, err
+	}
+	exts, err := list(it, "extension")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range exts {
+		if string(raw(e, "url")) == extHospApprFlag {
+			code := string(raw(e, "valueCode"))
+			if err := checkCode(e, ".valueCode", code, hospApprFlags); err != nil {
+				return 0, err
+			}
+			l.HospApprFlag = code
+		}
+	}
+	dseq, err := list(it, "diagnosisSequence")
+	if err != nil {
+		return 0, err
+	}
+	if len(dseq) > 0 {
+		n, err := dseq[0].Int()
+		if err != nil {
+			return 0, wrongType(it, ".diagnosisSequence[0]", "integer")
+		}
+		code, ok := diags.code(n)
+		if !ok {
+			return 0, badAt(it, ".diagnosisSequence[0]", "没有序号为 "+strconv.Itoa(n)+" 的 Claim.diagnosis",
+				"no Claim.diagnosis has sequence "+strconv.Itoa(n))
+		}
+		l.DiseCodg = code
+	}
+	return seq, nil
+}
+
+// itemCodes reads the national catalog code (med_list_codg, required) and
+// the hospital's own code (medins_list_codg: any other coding, else the
+// national code) of an item.
+func itemCodes(it value, l *settlement.FeeLine) error {
+	ps, err := obj(it, "productOrService")
+	if err != nil {
+		return err
+	}
+	codings, err := list(ps, "coding")
+	if err != nil {
+		return err
+	}
+	national, own := -1, -1
+	for k, cd := range codings {
+		if len(raw(cd, "code")) == 0 {
+			continue
+		}
+		if string(raw(cd, "system")) == csMedList {
+			if national < 0 {
+				national = k
+			}
+		} else if own < 0 {
+			own = k
+		}
+	}
+	if national < 0 {
+		return missingAt(it, ".productOrService.coding (system "+csMedList+")")
+	}
+	if l.MedListCodg, err = text(codings[national], "code"); err != nil {
+		return err
+	}
+	l.MedinsListCodg = l.MedListCodg
+	if own >= 0 {
+		if l.MedinsListCodg, err = text(codings[own], "code"); err != nil {
+			return err
+		}
+	}
+	if len(l.MedListCodg) > 50 || !printable(l.MedListCodg) || len(l.MedinsListCodg) > 50 || !printable(l.MedinsListCodg) {
+		return badAt(ps, ".coding", "项目编码应为不超过 50 位的可见 ASCII 字符", "item codes have at most 50 printable ASCII characters")
+	}
+	return nil
+}
+
+// itemAmounts reads quantity, unitPrice and net, and checks that net is
+// unitPrice × quantity rounded to the fen.
+func itemAmounts(it value, l *settlement.FeeLine) error {
+	q, err := obj(it, "quantity")
+	if err != nil {
+		return err
+	}
+	cnt, err := number(q, "value")
+	if err != nil {
+		return err
+	}
+	if cnt == "" {
+		return missingAt(it, ".quantity.value")
+	}
+	if l.Qty, err = settlement.ParseQty(cnt); err != nil {
+		return badAt(q, ".value", "数量最多 4 位小数，实为 "+quote(cnt), "a quantity has at most 4 decimals, got "+quote(cnt))
+	}
+	factor, err := number(it, "factor")
+	if err != nil {
+		return err
+	}
+	if factor != "" {
+		if f, err := settlement.ParseQty(factor); err != nil || f != 10000 {
+			return badAt(it, ".factor", "不支持折扣系数，应为 1 或不填", "factors are not supported; send 1 or leave it out")
+		}
+	}
+	price, ok, err := amount(it, "unitPrice")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return missingAt(it, ".unitPrice")
+	}
+	if l.Amount, ok, err = amount(it, "net"); err != nil {
+		return err
+	}
+	if !ok {
+		return missingAt(it, ".net")
+	}
+	if l.Qty <= 0 || price < 0 || l.Amount < 0 {
+		return badAt(it, ".quantity.value", "暂不支持退费明细（零或负数数量、负数金额），请以新的 Claim 发送更正后的明细",
+			"refund lines (zero or negative quantity, negative amounts) are not supported yet; send the corrected items in a new Claim")
+	}
+	l.Price = settlement.Price(price) * 10000 // fen to the national 6-decimal unit price
+	want, ok := settlement.LineAmount(l.Price, l.Qty)
+	if !ok || want != l.Amount {
+		amt := l.Amount.String()
+		return faultAt(it, ".net", func(p string) *settlement.Error {
+			return settlement.Errorf(settlement.CodeLineAmount, p, amt, want.String())
+		})
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package fhir
+
+import (
+	stdjson "encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// Messages are parsed into a fastjson tree and read element by element:
+// FHIR's polymorphism (contained resources of any type, choice elements
+// such as servicedDate / servicedPeriod) is a switch on the tree rather than
+// a struct per shape, and elements this package does not read cost nothing
+// beyond the parse. Strings are copied out of the parser's buffer only when
+// kept. The readers below return nil or "" for an absent element (or a
+// JSON null) and a fault (see fault.go) for one of the wrong type.
+
+// parsers are reused: a parse allocates nothing once a parser has grown to
+// the size of the messages it sees.
+var parsers fastjson.ParserPool
+
+type value = *fastjson.Value
+
+// get returns the member key of the object v, or nil (also for null).
+func get(v value, key string) value {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return nil
+	}
+	x := v.Get(key)
+	if x == nil || x.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return x
+}
+
+// obj returns the member key, which must be an object.
+func obj(v value, key string) (value, error) {
+	x := get(v, key)
+	if x != nil && x.Type() != fastjson.TypeObject {
+		return nil, wrongType(v, member(key), "object")
+	}
+	return x, nil
+}
+
+// text returns the member key, which must be a string, as a Go string.
+func text(v value, key string) (string, error) {
+	x := get(v, key)
+	if x == nil {
+		return "", nil
+	}
+	b, err := x.StringBytes()
+	if err != nil {
+		return "", wrongType(v, member(key), "string")
+	}
+	return string(b), nil
+}
+
+// raw returns the bytes of a string member for comparing, without copying
+// them; a member of another type reads as absent.
+func raw(v value, key string) []byte {
+	x := get(v, key)
+	if x == nil {
+		return nil
+	}
+	b, _ := x.StringBytes()
+	return b
+}
+
+// list returns the member key, which must be an array. A lone object where
+// FHIR wants an array (a common slip in HIS exports) is taken as an array
+// of one.
+func list(v value, key string) ([]value, error) {
+	x := get(v, key)
+	if x == nil {
+		return nil, nil
+	}
+	switch x.Type() {
+	case fastjson.TypeArray:
+		a, _ := x.Array()
+		return a, nil
+	case fastjson.TypeObject:
+		return []value{x}, nil
+	}
+	return nil, wrongType(v, member(key), "array")
+}
+
+// number returns the member key as written: a JSON number, or leniently a
+// string holding one. The settlement types parse it, never as a float.
+func number(v value, key string) (string, error) {
+	x := get(v, key)
+	if x == nil {
+		return "", nil
+	}
+	switch x.Type() {
+	case fastjson.TypeNumber:
+		return x.String(), nil
+	case fastjson.TypeString:
+		b, _ := x.StringBytes()
+		return string(b), nil
+	}
+	return "", wrongType(v, member(key), "number")
+}
+
+// integer returns the member key, which must be a whole number; ok is
+// false when it is absent.
+func integer(v value, key string) (n int, ok bool, err error) {
+	x := get(v, key)
+	if x == nil {
+		return 0, false, nil
+	}
+	if n, err = x.Int(); err != nil {
+		return 0, false, wrongType(v, member(key), "integer")
+	}
+	return n, true, nil
+}
+
+// boolean returns the member key, which must be true or false.
+func boolean(v value, key string) (b, ok bool, err error) {
+	x := get(v, key)
+	if x == nil {
+		return false, false, nil
+	}
+	switch x.Type() {
+	case fastjson.TypeTrue:
+		return true, true, nil
+	case fastjson.TypeFalse:
+		return false, true, nil
+	}
+	return false, false, wrongType(v, member(key), "boolean")
+}
+
+// codingOf is what this package keeps of a Coding.
+type codingOf struct {
+	code, display string
+}
+
+// pick reads a CodeableConcept (the member key of v): the coding in system,
+// or else the first coding with a code, since HIS vendors disagree on
+// system URIs and the code is checked against its dictionary anyway. ok is
+// false when no coding has a code. The display falls back to the
+// concept's text.
+func pick(v value, key, system string) (c codingOf, ok bool, err error) {
+	cc, err := obj(v, key)
+	if cc == nil || err != nil {
+		return c, false, err
+	}
+	codings, err := list(cc, "coding")
+	if err != nil {
+		return c, false, err
+	}
+	chosen := -1
+	for i, cd := range codings {
+		if len(raw(cd, "code")) == 0 {
+			continue
+		}
+		if system != "" && string(raw(cd, "system")) == system {
+			chosen = i
+			break
+		}
+		if chosen < 0 {
+			chosen = i
+		}
+	}
+	if chosen < 0 {
+		return c, false, nil
+	}
+	if c.code, err = text(codings[chosen], "code"); err != nil {
+		return c, false, err
+	}
+	if c.display, err = text(codings[chosen], "display"); c.display == "" && err == nil {
+		c.display, err = text(cc, "text")
+	}
+	return c, true, err
+}
+
+// hasCoding reports whether the CodeableConcept cc has a coding with this
+// system and code.
+func hasCoding(cc value, system, code string) bool {
+	codings, _ := list(cc, "coding")
+	for _, cd := range codings {
+		if string(raw(cd, "code")) == code && string(raw(cd, "system")) == system {
+			return true
+		}
+	}
+	return false
+}
+
+// parseError turns a parse failure into a refusal naming the byte where
+// the JSON goes wrong. fastjson does not say where, so the standard
+// decoder, run only on this path, finds the offset.
+func parseError(body []byte) *settlement.Error {
+	var v any
+	err := stdjson.Unmarshal(body, &v)
+	var syn *stdjson.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return badMessage("byte "+strconv.FormatInt(syn.Offset, 10), "不是合法的 JSON（或报文被截断）",
+			"not valid JSON (or the message is cut short)")
+	case err != nil:
+		return badMessage("body", "报文为空或被截断", "the body is empty or cut short")
+	}
+	return badMessage("body", "JSON 嵌套超过 "+strconv.Itoa(fastjson.MaxDepth)+" 层",
+		"JSON nested deeper than "+strconv.Itoa(fastjson.MaxDepth)+" levels")
+}

@@ -1,0 +1,219 @@
+package fhir
+
+import (
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// writer appends JSON to one buffer. Replies have a fixed shape, so they
+// are written element by element rather than built as Go values for an
+// encoder to reflect over: about half the time goccy took (see the package
+// documentation). Commas are placed by the writer: a bit per open object or
+// array says whether it has a member yet. A writer lives on its caller's
+// stack; its buffer comes from a pool.
+type writer struct {
+	b      []byte
+	pooled *[]byte
+	filled uint64 // bit d: the container at depth d has a member
+	depth  int    // replies nest a few levels, far below 64
+	keyed  bool   // a key was just written: the value needs no comma
+}
+
+func (w *writer) sep() {
+	if w.keyed {
+		w.keyed = false
+		return
+	}
+	bit := uint64(1) << w.depth
+	if w.filled&bit != 0 {
+		w.b = append(w.b, ',')
+	}
+	w.filled |= bit
+}
+
+func (w *writer) open(c byte) {
+	w.sep()
+	w.b = append(w.b, c)
+	w.depth++
+	w.filled &^= 1 << w.depth
+}
+
+func (w *writer) close(c byte) {
+	w.b = append(w.b, c)
+	w.depth--
+}
+
+// key writes an object key; keys are ASCII names, written as they are.
+func (w *writer) key(k string) {
+	w.sep()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+	w.keyed = true
+}
+
+func (w *writer) str(s string) {
+	w.sep()
+	w.b = appendString(w.b, s)
+}
+
+func (w *writer) int(n int) {
+	w.sep()
+	w.b = strconv.AppendInt(w.b, int64(n), 10)
+}
+
+func (w *writer) bool(v bool) {
+	w.sep()
+	w.b = strconv.AppendBool(w.b, v)
+}
+
+// number writes a decimal as formatted (money with two decimals, ratios
+// with four).
+func (w *writer) number(s string) {
+	w.sep()
+	w.b = append(w.b, s...)
+}
+
+// field writes "k":"v"; an empty v writes nothing, as FHIR has no empty
+// strings.
+func (w *writer) field(k, v string) {
+	if v != "" {
+		w.key(k)
+		w.str(v)
+	}
+}
+
+// constant writes "k":"v" for a v of this package (a code system, a fixed
+// code), which needs no escaping.
+func (w *writer) constant(k, v string) {
+	w.key(k)
+	w.keyed = false
+	w.b = append(w.b, '"')
+	w.b = append(w.b, v...)
+	w.b = append(w.b, '"')
+}
+
+// money writes a Money in yuan.
+func (w *writer) money(k string, f settlement.Fen) {
+	w.key(k)
+	w.keyed = false
+	w.b = append(w.b, `{"value":`...)
+	w.b = appendFen(w.b, f)
+	w.b = append(w.b, `,"currency":"CNY"}`...)
+}
+
+// appendFen appends fen as yuan with two decimals: 1234 is 12.34.
+func appendFen(b []byte, f settlement.Fen) []byte {
+	u := uint64(f)
+	if f < 0 {
+		b = append(b, '-')
+		u = uint64(-f)
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10))
+}
+
+// concept writes a CodeableConcept of one coding in one of this package's
+// code systems.
+func (w *writer) concept(k, system, code, display string) {
+	w.key(k)
+	w.keyed = false
+	w.b = append(w.b, `{"coding":[{"system":"`...)
+	w.b = append(w.b, system...)
+	w.b = append(w.b, `","code":`...)
+	w.b = appendString(w.b, code)
+	if display != "" {
+		w.b = append(w.b, `,"display":`...)
+		w.b = appendString(w.b, display)
+	}
+	w.b = append(w.b, `}]}`...)
+}
+
+// identifier writes an Identifier.
+func (w *writer) identifier(k, system, value string) {
+	w.key(k)
+	w.open('{')
+	w.field("system", system)
+	w.field("value", value)
+	w.close('}')
+}
+
+// buffers keep writers' buffers between replies.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// newWriter starts a reply in a pooled buffer.
+func newWriter() writer {
+	p := buffers.Get().(*[]byte)
+	return writer{b: (*p)[:0], pooled: p}
+}
+
+// done returns the JSON written, in a slice of its own, and gives the
+// buffer back (unless an unusually large reply grew it).
+func (w *writer) done() []byte {
+	out := append([]byte(nil), w.b...)
+	if cap(w.b) <= 64<<10 {
+		*w.pooled = w.b[:0]
+		buffers.Put(w.pooled)
+	}
+	return out
+}
+
+// plain marks the bytes a JSON string holds as they are.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendString appends s as a JSON string. Control characters, quotes and
+// backslashes are escaped, U+2028 and U+2029 too (for readers that treat
+// JSON as JavaScript); invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			}
+			i += n
+			start = i
+			continue
+		}
+		i += n
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,458 @@
+package legacyxml
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/provgate/provgate/settlement"
+)
+
+// The XML reader. It reads the subset of XML 1.0 that HIS software
+// writes: elements, attributes (read and ignored), text, CDATA, comments,
+// processing instructions and the five predefined entities with character
+// references. A DTD (<!DOCTYPE ...>) is refused outright, so no entity can
+// be declared and nothing can expand. It reads straight into a doc,
+// without building a tree, and each value is a substring of the decoded
+// text unless it holds an entity reference.
+
+// Limits. One message is bounded in every direction; see doc.go.
+const (
+	MaxBodyBytes = 1 << 20 // bytes of one message as sent
+	MaxFeeRows   = 1000    // KC22ROW per message, as the national uploads
+	maxDiagRows  = 50
+	maxDepth     = 10
+	maxElements  = 40000
+	maxNameLen   = 64
+	maxValueLen  = 4000 // the national exp_content, the longest text field
+)
+
+// doc is what a message says: the message's elements by field, and the
+// rows of its lists.
+type doc struct {
+	v     [nFields]string
+	at    [nFields]string // the element each value came from, as written
+	fees  []feeRow
+	diags []diagRow
+	lists [2]bool // a KC22XML, a DIAGXML seen
+}
+
+type feeRow struct {
+	v    [nFeeFields]string
+	name string // the row element as written, for refusals
+}
+
+type diagRow struct {
+	v    [nDiagFields]string
+	name string
+}
+
+type frameKind uint8
+
+const (
+	plain    frameKind = iota
+	feeRows            // a KC22XML: its children are fee rows
+	diagRows           // a DIAGXML
+	feeItem            // a KC22ROW: its children are fee fields
+	diagItem           // a DIAGROW
+	rowField           // a child of a row: holds a value only
+)
+
+type frame struct {
+	raw   string // the name as written
+	name  string // upper case
+	kind  frameKind
+	child bool   // has child elements
+	text  string // text content so far
+}
+
+type parser struct {
+	src      string
+	pos      int
+	stack    [maxDepth]frame
+	depth    int
+	elements int
+	root     bool
+	d        *doc
+}
+
+// parse reads the decoded message text into d.
+func parse(src string, d *doc) error {
+	p := parser{src: src, d: d}
+	return p.run()
+}
+
+func (p *parser) run() error {
+	s := p.src
+	for p.pos < len(s) {
+		if s[p.pos] != '<' {
+			end := strings.IndexByte(s[p.pos:], '<')
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += p.pos
+			}
+			if err := p.text(s[p.pos:end], p.pos, true); err != nil {
+				return err
+			}
+			p.pos = end
+			continue
+		}
+		rest := s[p.pos:]
+		switch {
+		case strings.HasPrefix(rest, "<!--"):
+			k := strings.Index(rest[4:], "-->")
+			if k < 0 {
+				return p.truncated(zhEn("注释未结束", "inside a comment"))
+			}
+			p.pos += 4 + k + 3
+		case strings.HasPrefix(rest, "<![CDATA["):
+			k := strings.Index(rest[9:], "]]>")
+			if k < 0 {
+				return p.truncated(zhEn("CDATA 段未结束", "inside a CDATA section"))
+			}
+			if err := p.text(rest[9:9+k], p.pos, false); err != nil {
+				return err
+			}
+			p.pos += 9 + k + 3
+		case strings.HasPrefix(rest, "<!"):
+			return p.bad(p.pos, "不接受 DTD（<!DOCTYPE>）和实体声明", "DTDs (<!DOCTYPE>) and entity declarations are not accepted")
+		case strings.HasPrefix(rest, "<?"):
+			k := strings.Index(rest, "?>")
+			if k < 0 {
+				return p.truncated(zhEn("处理指令未结束", "inside a processing instruction"))
+			}
+			if target, _ := p.name(p.pos + 2); strings.EqualFold(target, "xml") && !blank(s[:p.pos]) {
+				return p.bad(p.pos, "XML 声明必须位于报文开头", "the XML declaration must come first")
+			}
+			p.pos += k + 2
+		case strings.HasPrefix(rest, "</"):
+			if err := p.endTag(); err != nil {
+				return err
+			}
+		default:
+			if err := p.startTag(); err != nil {
+				return err
+			}
+		}
+	}
+	if p.depth > 0 {
+		top := p.stack[p.depth-1].raw
+		return p.truncated(zhEn("缺少 </"+top+">", "before </"+top+">"))
+	}
+	if !p.root {
+		return p.bad(p.pos, "报文中没有XML元素", "the message holds no XML element")
+	}
+	return nil
+}
+
+// name reads an XML name at i and returns it with the index after it.
+func (p *parser) name(i int) (string, int) {
+	s := p.src
+	j := i
+	for j < len(s) {
+		c := s[j]
+		if c >= utf8.RuneSelf || c == '_' || c == ':' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' ||
+			j > i && (c == '-' || c == '.' || '0' <= c && c <= '9') {
+			j++
+			continue
+		}
+		break
+	}
+	return s[i:j], j
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// blank reports whether s is only XML white space.
+func blank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isSpace(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func trimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+func (p *parser) skipSpace(i int) int {
+	for i < len(p.src) && isSpace(p.src[i]) {
+		i++
+	}
+	return i
+}
+
+func (p *parser) startTag() error {
+	s := p.src
+	raw, i := p.name(p.pos + 1)
+	if raw == "" {
+		if p.pos+1 >= len(s) {
+			return p.truncated(zhEn("在标签内", "inside a tag"))
+		}
+		return p.bad(p.pos, "“<”之后应为元素名", "expected an element name after '<'")
+	}
+	if len(raw) > maxNameLen {
+		return p.bad(p.pos, "元素名过长", "element name too long")
+	}
+	for {
+		j := p.skipSpace(i)
+		if j >= len(s) {
+			return p.truncated(zhEn("在标签 <"+raw+"> 内", "inside the tag <"+raw+">"))
+		}
+		switch {
+		case s[j] == '>':
+			p.pos = j + 1
+			return p.open(raw, false)
+		case s[j] == '/':
+			if j+1 >= len(s) {
+				return p.truncated(zhEn("在标签 <"+raw+"> 内", "inside the tag <"+raw+">"))
+			}
+			if s[j+1] != '>' {
+				return p.bad(j, "“/”之后应为“>”", "expected '>' after '/'")
+			}
+			p.pos = j + 2
+			return p.open(raw, true)
+		case j == i:
+			return p.bad(j, "标签 <"+raw+"> 中属性之前应有空白", "expected white space before an attribute in <"+raw+">")
+		}
+		var err error
+		if i, err = p.attribute(j, raw); err != nil {
+			return err
+		}
+	}
+}
+
+// attribute reads name="value" at i. Attributes carry nothing the dialect
+// uses; they are read only so that a tag is well formed.
+func (p *parser) attribute(i int, tag string) (int, error) {
+	s := p.src
+	attr, j := p.name(i)
+	if attr == "" {
+		return 0, p.bad(i, "标签 <"+tag+"> 中的属性名无效", "invalid attribute name in <"+tag+">")
+	}
+	j = p.skipSpace(j)
+	if j >= len(s) {
+		return 0, p.truncated(zhEn("在标签 <"+tag+"> 内", "inside the tag <"+tag+">"))
+	}
+	if s[j] != '=' {
+		return 0, p.bad(j, "属性 "+attr+" 之后应为“=”", "expected '=' after attribute "+attr)
+	}
+	j = p.skipSpace(j + 1)
+	if j >= len(s) {
+		return 0, p.truncated(zhEn("在标签 <"+tag+"> 内", "inside the tag <"+tag+">"))
+	}
+	q := s[j]
+	if q != '"' && q != '\'' {
+		return 0, p.bad(j, "属性 "+attr+" 的值应加引号", "the value of attribute "+attr+" must be quoted")
+	}
+	k := strings.IndexByte(s[j+1:], q)
+	if k < 0 {
+		return 0, p.truncated(zhEn("在属性 "+attr+" 的值内", "inside the value of attribute "+attr))
+	}
+	if v := s[j+1 : j+1+k]; strings.IndexByte(v, '<') >= 0 {
+		return 0, p.bad(j, "属性值中不能有“<”", "'<' is not allowed in an attribute value")
+	} else if _, err := unescape(v); err != nil {
+		return 0, p.bad(j+1+err.at, err.zh, err.en)
+	}
+	return j + 1 + k + 1, nil
+}
+
+func (p *parser) endTag() error {
+	s := p.src
+	raw, i := p.name(p.pos + 2)
+	i = p.skipSpace(i)
+	if i >= len(s) {
+		return p.truncated(zhEn("在结束标签内", "inside an end tag"))
+	}
+	if raw == "" || s[i] != '>' {
+		return p.bad(p.pos, "结束标签格式错误", "malformed end tag")
+	}
+	if p.depth == 0 {
+		return p.bad(p.pos, "多余的结束标签 </"+raw+">", "end tag </"+raw+"> without a start tag")
+	}
+	if top := p.stack[p.depth-1].raw; top != raw {
+		return p.bad(p.pos, "应为 </"+top+">，实际为 </"+raw+">", "expected </"+top+">, found </"+raw+">")
+	}
+	p.pos = i + 1
+	return p.close()
+}
+
+// open pushes an element, deciding what it is from where it stands.
+func (p *parser) open(raw string, empty bool) error {
+	if p.elements++; p.elements > maxElements {
+		return p.bad(p.pos, "元素过多（上限 "+strconv.Itoa(maxElements)+"）", "too many elements (limit "+strconv.Itoa(maxElements)+")")
+	}
+	if p.depth == maxDepth {
+		return p.bad(p.pos, "元素嵌套过深（上限 "+strconv.Itoa(maxDepth)+" 层）", "elements nested too deep (limit "+strconv.Itoa(maxDepth)+")")
+	}
+	f := frame{raw: raw, name: upper(raw)}
+	if p.depth == 0 {
+		if p.root {
+			return p.bad(p.pos, "报文只能有一个根元素，多出 <"+raw+">", "a message has one root element; <"+raw+"> is a second")
+		}
+		p.root = true
+	} else {
+		parent := &p.stack[p.depth-1]
+		if !blank(parent.text) {
+			return p.bad(p.pos, "<"+parent.raw+"> 中不能既有文本又有子元素", "<"+parent.raw+"> mixes text with elements")
+		}
+		parent.child = true
+		switch parent.kind {
+		case feeRows:
+			if len(p.d.fees) == MaxFeeRows {
+				return p.bad(p.pos, "费用明细超过 "+strconv.Itoa(MaxFeeRows)+" 条", "more than "+strconv.Itoa(MaxFeeRows)+" fee rows")
+			}
+			p.d.fees = append(p.d.fees, feeRow{name: raw})
+			f.kind = feeItem
+		case diagRows:
+			if len(p.d.diags) == maxDiagRows {
+				return p.bad(p.pos, "诊断超过 "+strconv.Itoa(maxDiagRows)+" 条", "more than "+strconv.Itoa(maxDiagRows)+" diagnoses")
+			}
+			p.d.diags = append(p.d.diags, diagRow{name: raw})
+			f.kind = diagItem
+		case feeItem, diagItem:
+			f.kind = rowField
+		case rowField:
+			return p.bad(p.pos, "<"+parent.raw+"> 是明细字段，不能包含子元素", "<"+parent.raw+"> is a row field and cannot hold elements")
+		}
+	}
+	if f.kind == plain {
+		switch f.name {
+		case feeList, diagList:
+			i := 0
+			f.kind = feeRows
+			if f.name == diagList {
+				i, f.kind = 1, diagRows
+			}
+			if p.d.lists[i] {
+				return p.bad(p.pos, "<"+raw+"> 只能出现一次", "<"+raw+"> may appear only once")
+			}
+			p.d.lists[i] = true
+		}
+	}
+	p.stack[p.depth] = f
+	p.depth++
+	if empty {
+		return p.close()
+	}
+	return nil
+}
+
+// close pops the top element; a leaf gives its value to the doc.
+func (p *parser) close() error {
+	p.depth--
+	f := &p.stack[p.depth]
+	if f.child || p.depth == 0 {
+		return nil
+	}
+	v := trimSpace(f.text)
+	parent := &p.stack[p.depth-1]
+	switch f.kind {
+	case rowField:
+		if parent.kind == feeItem {
+			row := &p.d.fees[len(p.d.fees)-1]
+			if id, ok := feeRowField(f.name); ok && !set(&row.v[id], v) {
+				return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
+			}
+			return nil
+		}
+		row := &p.d.diags[len(p.d.diags)-1]
+		if id, ok := diagRowField(f.name); ok && !set(&row.v[id], v) {
+			return twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
+		}
+	case plain:
+		if id, ok := messageField(f.name); ok {
+			if !set(&p.d.v[id], v) {
+				return twice(parent.raw + "/" + fieldNames[id])
+			}
+			if v != "" && p.d.at[id] == "" {
+				p.d.at[id] = parent.raw
+			}
+		}
+	}
+	return nil
+}
+
+// set stores a value unless the field already holds another one: a
+// second, different value for the same field (say AKE001 and AKC222 on one
+// row) is ambiguous.
+func set(dst *string, v string) bool {
+	switch {
+	case v == "" || *dst == v:
+	case *dst == "":
+		*dst = v
+	default:
+		return false
+	}
+	return true
+}
+
+func twice(at string) error {
+	return settlement.Errorf(settlement.CodeBadMessage, format, at, settlement.Bi(
+		"同一字段出现两次且取值不同", "the field appears twice with different values"))
+}
+
+// rowAt names a field of the i-th row (from 1), e.g. KC22ROW[2]/AKC226.
+func rowAt(row string, i int, field string) string {
+	return row + "[" + strconv.Itoa(i) + "]/" + field
+}
+
+// text adds character data at off to the open element; escaped is false
+// for CDATA.
+func (p *parser) text(t string, off int, escaped bool) error {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return p.bad(off+i, "不允许的控制字符", "control character not allowed")
+		}
+	}
+	if p.depth == 0 {
+		if !blank(t) || !escaped {
+			return p.bad(off, "根元素之外不能有文本", "text outside the root element")
+		}
+		return nil
+	}
+	f := &p.stack[p.depth-1]
+	if f.child {
+		if !blank(t) {
+			return p.bad(off, "<"+f.raw+"> 中不能既有文本又有子元素", "<"+f.raw+"> mixes text with elements")
+		}
+		return nil // white space between elements: nothing to keep
+	}
+	if escaped && strings.IndexByte(t, '&') >= 0 {
+		u, err := unescape(t)
+		if err != nil {
+			return p.bad(off+err.at, err.zh, err.en)
+		}
+		t = u
+	}
+	if f.text == "" {
+		f.text = t
+	} else {
+		f.text += t
+	}
+	if len(f.text) > maxValueLen {
+		return p.bad(off, "<"+f.raw+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+f.raw+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
+	}
+	return nil
+}
+
+// upper returns an element name in upper case, without allocating for a
+// name already in upper case (the usual spelling).
+func upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' {
+			return strings.ToUpper(s)
+		}
+	}
+	return s
+}

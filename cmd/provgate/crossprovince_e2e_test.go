@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/provgate/provgate/adapters/nhsa"
+	"github.com/provgate/provgate/national"
+	"github.com/provgate/provgate/settlement"
+)
+
+// The two-province set-up of the cross-province tests: Inner Mongolia (15,
+// three nodes, the treatment place), Jiangxi (36, one node, the insured
+// place) and the hub between them, all on loopback.
+const (
+	jxPsn  = "36010000000001"
+	jxCert = "360102198506120024"
+	jxPlc  = "360100"
+)
+
+type testHub struct {
+	t    *testing.T
+	addr string
+	hub  *national.Hub
+	mu   sync.Mutex
+	srv  *http.Server
+}
+
+func (h *testHub) start() {
+	h.t.Helper()
+	var l net.Listener
+	var err error
+	for i := 0; i < 50; i++ { // the port may linger briefly after a stop
+		if l, err = net.Listen("tcp", h.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h.hub}
+	h.mu.Lock()
+	h.srv = srv
+	h.mu.Unlock()
+	go srv.Serve(l)
+}
+
+func (h *testHub) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.srv.Close()
+}
+
+func (h *testHub) admin(method, path string, body any) {
+	h.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, "http://"+h.addr+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer hubtoken")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		h.t.Fatalf("%s %s: %s", method, path, resp.Status)
+	}
+}
+
+func startTwoProvinces(t *testing.T) (*procCluster, *procCluster, *testHub) {
+	hubAddr := freeAddr(t)
+	url := "http://" + hubAddr
+	im := startProcCluster(t, 3, func(string) []string { return []string{"--national-url", url} })
+	jxArgs := []string{"--config", "../../configs/jiangxi/provgate.yaml", "--node-id", "jx1", "--bootstrap",
+		"--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t), "--national-url", url}
+	jx := &procCluster{t: t, nodes: map[string]*process{"jx1": startServeArgs(t, jxArgs, "PROVGATE_ADMIN_TOKEN=s3cret")},
+		args: map[string][]string{"jx1": jxArgs}}
+	var imNodes []string
+	for _, p := range im.nodes {
+		imNodes = append(imNodes, p.base)
+	}
+	hub, err := national.NewHub(national.HubConfig{PaasID: "nhsa-hub", Secret: "hub-demo-secret", AdminToken: "hubtoken",
+		Provinces: []national.Province{
+			{Name: "内蒙古", Prefix: "15", Nodes: imNodes, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"},
+			{Name: "江西", Prefix: "36", Nodes: []string{jx.nodes["jx1"].base}, PaasID: "prov-36", Secret: "jiangxi-demo-secret"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &testHub{t: t, addr: hubAddr, hub: hub}
+	h.start()
+	t.Cleanup(h.stop)
+	for _, c := range []*procCluster{im, jx} {
+		deadline := time.Now().Add(20 * time.Second)
+		for c.leader() == "" {
+			if time.Now().After(deadline) {
+				t.Fatal("no leader")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return im, jx, h
+}
+
+// visitFor registers the Jiangxi patient at the Hohhot hospital and
+// uploads the three fee lines; it returns the mdtrt_id.
+func visitFor(t *testing.T, im *procCluster, tag string) string {
+	t.Helper()
+	a := im.retryingFor(t, jxPlc, "2201", tag+"2201", map[string]any{"data": map[string]any{"psn_no": jxPsn, "insutype": "310",
+		"begntime": "2026-01-01 09:00:00", "mdtrt_cert_type": "02", "mdtrt_cert_no": jxCert,
+		"ipt_otp_no": tag, "atddr_no": "D1", "dr_name": "医生", "dept_code": "A03", "dept_name": "内科", "caty": "A03"}})
+	if a.code() != "0" {
+		t.Fatalf("2201: %s", a.raw)
+	}
+	m := field(t, a.Output, "data", "mdtrt_id")
+	if a = im.retryingFor(t, jxPlc, "2204", tag+"2204", feeLinesFor(m, jxPsn, "CB1")); a.code() != "0" {
+		t.Fatalf("2204: %s", a.raw)
+	}
+	return m
+}
+
+func jxSettle(m string) map[string]any {
+	in := settleInput(m)
+	d := in["data"].(map[string]any)
+	d["psn_no"], d["mdtrt_cert_no"] = jxPsn, jxCert
+	return in
+}
+
+// agree checks that the insured place's record of a settlement has the
+// amounts the treatment place told the hospital, to the fen.
+func agree(t *testing.T, client *national.Client, setlID, mdtrtID string, told answer) {
+	t.Helper()
+	wire := settlement.Request{Kind: settlement.KindSetlQuery, Hospital: "H15010100001", TreatAdmdvs: "150100", InsuredAdmdvs: jxPlc,
+		SetlQuery: &settlement.CancelRequest{SetlID: setlID, MdtrtID: mdtrtID, PsnNo: jxPsn},
+		Remote:    &settlement.RemoteOrigin{Hospital: settlement.Hospital{Code: "H15010100001", Admdvs: "150100"}}}
+	input, _ := nhsa.WireInput(wire)
+	reply, err := client.Call(context.Background(), national.Call{Infno: "5203", MsgID: "Q" + setlID[len(setlID)-12:],
+		TreatAdmdvs: "150100", InsuredAdmdvs: jxPlc, Hospital: "H15010100001", Input: input, Time: time.Now()})
+	if err != nil || reply.Infcode != 0 {
+		t.Fatalf("5203 at the insured place: %v %s", err, reply.ErrMsg)
+	}
+	for _, f := range []string{"medfee_sumamt", "fund_pay_sumamt", "hifp_pay", "acct_pay", "psn_cash_pay", "hifmi_pay", "maf_pay"} {
+		ours, theirs := field(t, told.Output, "setlinfo", f), field(t, reply.Output, "setlinfo", f)
+		if ours == "" || ours != theirs {
+			t.Errorf("%s %s: hospital told %q, insured place recorded %q", setlID, f, ours, theirs)
+		}
+	}
+}
+
+// verified waits until every node of c reports no problem (accumulators =
+// sum of records) and records settlements, identically.
+func verified(t *testing.T, c *procCluster, records int64, what string) {
+	t.Helper()
+	c.converged(t, records)
+	t.Logf("%s: %d records, accumulators equal the sum of the records", what, records)
+}
+
+func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process two-province test (-short)")
+	}
+	im, jx, hub := startTwoProvinces(t)
+	client, err := national.NewClient(national.ClientConfig{URL: "http://" + hub.addr, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := int64(0)
+
+	// Outpatient: settle, replay, cancel, settle again, reverse.
+	m := visitFor(t, im, "XP01")
+	a := im.retryingFor(t, jxPlc, "2207", "XP012207", jxSettle(m))
+	if a.code() != "0" {
+		t.Fatalf("cross-province 2207: %s", a.raw)
+	}
+	setl := field(t, a.Output, "setlinfo", "setl_id")
+	records++
+	agree(t, client, setl, m, a)
+	again := im.retryingFor(t, jxPlc, "2207", "XP012207", jxSettle(m))
+	if !again.replayed || !bytes.Equal(again.raw, a.raw) {
+		t.Errorf("retry with the same msgid: replayed=%v, identical=%v", again.replayed, bytes.Equal(again.raw, a.raw))
+	}
+	c := im.retryingFor(t, jxPlc, "2208", "XP012208", map[string]any{"data": map[string]any{"setl_id": setl, "mdtrt_id": m, "psn_no": jxPsn}})
+	if c.code() != "0" {
+		t.Fatalf("cross-province 2208: %s", c.raw)
+	}
+	records++
+	a = im.retryingFor(t, jxPlc, "2207", "XP01220B", jxSettle(m))
+	if a.code() != "0" {
+		t.Fatalf("settle again after the cancel: %s", a.raw)
+	}
+	records++
+	setl = field(t, a.Output, "setlinfo", "setl_id")
+	r := im.retryingFor(t, jxPlc, "2601", "XP012601", map[string]any{"data": map[string]any{"psn_no": jxPsn, "omsgid": "XP01220B", "oinfno": "2207"}})
+	if r.code() != "0" {
+		t.Fatalf("cross-province 2601: %s", r.raw)
+	}
+	records++
+
+	// Inpatient: admit, fees, discharge, settle, through the hub.
+	stay := inpatientStay(t, im)
+	records++
+	_ = stay
+
+	// The hub loses the answer after the insured place committed: the
+	// platform client retries with the same msgid and gets the committed one.
+	m = visitFor(t, im, "XP02")
+	hub.admin(http.MethodPost, "/hub/v1/faults", map[string]any{"msgid": "XP022207", "action": "drop_answer", "times": 1})
+	if a = im.retryingFor(t, jxPlc, "2207", "XP022207", jxSettle(m)); a.code() != "0" {
+		t.Fatalf("2207 with the answer dropped once: %s", a.raw)
+	}
+	records++
+	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+
+	// The hub is down: the hospital hears "unavailable, retry", the intent
+	// stays pending, and completes once the hub is back.
+	m = visitFor(t, im, "XP03")
+	hub.stop()
+	down := im.post(t, jxPlc, "2207", "XP032207", jxSettle(m))
+	if code := down.code(); code != "E5004" && code != "E5003" {
+		t.Errorf("hub down: want E5004 (or E5003), got %s", down.raw)
+	}
+	hub.start()
+	if a = im.retryingFor(t, jxPlc, "2207", "XP032207", jxSettle(m)); a.code() != "0" {
+		t.Fatalf("2207 after the hub returned: %s", a.raw)
+	}
+	records++
+	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+
+	// The treatment place's leader is killed while a call is pending: the
+	// new leader re-drives it with the same msgid; it completes once.
+	m = visitFor(t, im, "XP04")
+	hub.admin(http.MethodPost, "/hub/v1/faults", map[string]any{"msgid": "XP042207", "action": "delay", "delay_ms": 2500, "times": 1})
+	leader := im.leader()
+	done := make(chan answer, 1)
+	go func() { done <- im.retryingFor(t, jxPlc, "2207", "XP042207", jxSettle(m)) }()
+	time.Sleep(800 * time.Millisecond)
+	im.killAndRestart(leader, 200*time.Millisecond)
+	if a = <-done; a.code() != "0" {
+		t.Fatalf("2207 across the leader's death: %s", a.raw)
+	}
+	records++
+	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+
+	// Every acknowledged settlement is on every node of both provinces,
+	// exactly once; the insured place's accumulators equal its records.
+	verified(t, jx, records, "Jiangxi (insured place)")
+	verified(t, im, records, "Inner Mongolia (treatment place)")
+	if os.Getenv("PROVGATE_TEST_VERBOSE") != "" {
+		t.Logf("hospital retries: %d", im.retries.Load())
+	}
+}
+
+// post sends one signed request to any node, once.
+func (c *procCluster) post(t *testing.T, insuplc, infno, msgid string, input any) answer {
+	body, _ := json.Marshal(map[string]any{
+		"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "150100", "insuplc_admdvs": insuplc,
+		"recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001", "opter_name": "e2e",
+		"inf_time": "2026-01-01 10:00:00", "fixmedins_code": "H15010100001", "fixmedins_name": "t", "input": input,
+	})
+	p := c.any()
+	req, _ := http.NewRequest(http.MethodPost, p.base+"/nhsa/"+infno, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	signRequest(req, time.Now())
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	a.raw, _ = io.ReadAll(resp.Body)
+	json.Unmarshal(a.raw, &a)
+	return a
+}
+
+// inpatientStay runs stay 2 of the hospital day (admission, fees,
+// discharge, final settlement) for the Jiangxi patient.
+func inpatientStay(t *testing.T, im *procCluster) string {
+	t.Helper()
+	load := func(name, mdtrtID string) map[string]any {
+		b, err := os.ReadFile("testdata/day/" + name + ".request.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.NewReplacer("15010000000001", jxPsn, "150102195802020051", jxCert, "M150100202603020000000047", mdtrtID).Replace(string(b))
+		var env map[string]any
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		if err := dec.Decode(&env); err != nil {
+			t.Fatal(err)
+		}
+		return env["input"].(map[string]any)
+	}
+	a := im.retryingFor(t, jxPlc, "2401", "XI012401", load("42-2401-admit-2", ""))
+	if a.code() != "0" {
+		t.Fatalf("2401: %s", a.raw)
+	}
+	m := field(t, a.Output, "result", "mdtrt_id")
+	fees := load("43-2301-upload-fees-stay-2", m)
+	var sum float64
+	for _, l := range fees["feedetail"].([]any) {
+		f, _ := l.(map[string]any)["det_item_fee_sumamt"].(json.Number).Float64()
+		sum += f
+	}
+	if a = im.retryingFor(t, jxPlc, "2301", "XI012301", fees); a.code() != "0" {
+		t.Fatalf("2301: %s", a.raw)
+	}
+	if a = im.retryingFor(t, jxPlc, "2402", "XI012402", load("46-2402-discharge-stay-2", m)); a.code() != "0" {
+		t.Fatalf("2402: %s", a.raw)
+	}
+	settle := load("47-2304-settle-stay-2", m)
+	settle["data"].(map[string]any)["medfee_sumamt"] = json.Number(settlement.Fen(int64(sum*100 + 0.5)).String())
+	if a = im.retryingFor(t, jxPlc, "2304", "XI012304", settle); a.code() != "0" {
+		t.Fatalf("cross-province 2304: %s", a.raw)
+	}
+	return m
+}

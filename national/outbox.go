@@ -1,0 +1,185 @@
+package national
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/provgate/provgate/adapters/nhsa"
+	"github.com/provgate/provgate/settlement"
+)
+
+// Caller sends one request to the national platform; *Client is one.
+type Caller interface {
+	Call(ctx context.Context, call Call) (Reply, error)
+}
+
+// Ledger is what the outbox needs of the cluster; *consensus.Node is one.
+type Ledger interface {
+	IsLeader() bool
+	PendingIntents() ([]settlement.Intent, error)
+	Complete(ctx context.Context, hospital, msgID string, c settlement.Completion) (settlement.Answer, error)
+}
+
+// Outbox drives cross-province intents to completion: it calls the
+// national platform with the intent's msgid and records the answer through
+// the log. Only the leader drives; a new leader finds every intent still
+// pending in the replicated state and drives it again with the same msgid,
+// which the hub and the insured place deduplicate. One drive per intent is
+// in flight at a time on a node; waiting hospitals share it.
+type Outbox struct {
+	caller  Caller
+	ledger  Ledger
+	log     *slog.Logger
+	timeout time.Duration
+
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	ans  settlement.Answer
+	err  error
+}
+
+// NewOutbox returns an outbox. timeout bounds one drive (all the client's
+// attempts and the completion); the intent stays pending after it.
+func NewOutbox(caller Caller, ledger Ledger, log *slog.Logger, timeout time.Duration) *Outbox {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	return &Outbox{caller: caller, ledger: ledger, log: log, timeout: timeout, flights: map[string]*flight{}}
+}
+
+// Wait drives the intent, or joins the drive in flight, until ctx ends:
+// then the hospital is told the transaction is in progress and to retry
+// with the same msgid, while the drive goes on.
+func (o *Outbox) Wait(ctx context.Context, in settlement.Intent) (settlement.Answer, error) {
+	f := o.drive(in)
+	select {
+	case <-f.done:
+		return f.ans, f.err
+	case <-ctx.Done():
+		return settlement.Answer{}, settlement.Errorf(settlement.CodeInProgress)
+	}
+}
+
+// Query sends a cross-province read (1101, 2001, 5206, the
+// pre-settlements) and returns the insured place's output.
+func (o *Outbox) Query(ctx context.Context, wire settlement.Request, st settlement.Stamp) (json.RawMessage, error) {
+	reply, err := o.call(ctx, wire, wire.MsgID, st)
+	if err != nil {
+		return nil, err
+	}
+	if reply.Infcode != 0 {
+		return nil, nhsa.DecodeErrMsg(reply.ErrMsg)
+	}
+	return reply.Output, nil
+}
+
+// Run re-drives pending intents while this node leads, every interval,
+// until ctx ends: after a leader change, after the platform was down.
+func (o *Outbox) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !o.ledger.IsLeader() {
+			continue
+		}
+		pending, err := o.ledger.PendingIntents()
+		if err != nil {
+			o.log.Error("cannot list pending cross-province intents", "err", err)
+			continue
+		}
+		for _, in := range pending {
+			o.drive(in)
+		}
+	}
+}
+
+func (o *Outbox) drive(in settlement.Intent) *flight {
+	key := in.Hospital + "\x00" + in.MsgID
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if f, ok := o.flights[key]; ok {
+		return f
+	}
+	f := &flight{done: make(chan struct{})}
+	o.flights[key] = f
+	go func() {
+		f.ans, f.err = o.once(in)
+		o.mu.Lock()
+		delete(o.flights, key)
+		o.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+// once makes one drive: the call, then the completion. A failure to get a
+// definitive answer leaves the intent pending and says so.
+func (o *Outbox) once(in settlement.Intent) (settlement.Answer, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	start := time.Now()
+	reply, err := o.call(ctx, in.Wire, in.MsgID, in.Stamp)
+	if err != nil {
+		o.log.Warn("cross-province call pending", "infno", string(in.Wire.Kind), "msgid", in.MsgID, "err", err)
+		return settlement.Answer{}, err
+	}
+	var c settlement.Completion
+	if reply.Infcode != 0 {
+		e := nhsa.DecodeErrMsg(reply.ErrMsg)
+		if e.Class() == settlement.ClassUnavailable {
+			// The insured place could not decide yet (its own leader
+			// change): still pending.
+			return settlement.Answer{}, e
+		}
+		c.Refusal = e
+	} else {
+		rec, err := nhsa.DecodeSettlementOutput(reply.Output)
+		if err != nil {
+			o.log.Error("cross-province answer unreadable; intent stays pending", "msgid", in.MsgID, "err", err)
+			return settlement.Answer{}, settlement.Errorf(settlement.CodeUpstream, "unreadable answer")
+		}
+		c.Record = &rec
+	}
+	a, err := o.ledger.Complete(ctx, in.Hospital, in.MsgID, c)
+	o.log.Info("cross-province call completed", "infno", string(in.Wire.Kind), "msgid", in.MsgID,
+		"infcode", reply.Infcode, "ms", time.Since(start).Milliseconds(), "err", err)
+	return a, err
+}
+
+func (o *Outbox) call(ctx context.Context, wire settlement.Request, msgID string, st settlement.Stamp) (Reply, error) {
+	input, err := nhsa.WireInput(wire)
+	if err != nil {
+		return Reply{}, err
+	}
+	name := ""
+	if wire.Remote != nil {
+		name = wire.Remote.Hospital.Name
+	}
+	reply, err := o.caller.Call(ctx, Call{Infno: string(wire.Kind), MsgID: msgID, TreatAdmdvs: wire.TreatAdmdvs,
+		InsuredAdmdvs: wire.InsuredAdmdvs, Hospital: wire.Hospital, HospitalName: name, Input: input, Time: st.Time()})
+	if err != nil {
+		reason := "unreachable"
+		if !errors.Is(err, ErrUnavailable) {
+			reason = err.Error()
+		}
+		return Reply{}, settlement.Errorf(settlement.CodeUpstream, reason)
+	}
+	return reply, nil
+}

@@ -1,0 +1,43 @@
+package national
+
+import (
+	"maps"
+	"sync"
+)
+
+// HubStats are the hub's counts since it started, for tests and demos.
+type HubStats struct {
+	Calls         int64            `json:"calls"`          // calls received on /national
+	Refused       int64            `json:"refused"`        // answered by the hub itself with infcode -1
+	Forwarded     map[string]int64 `json:"forwarded"`      // per msgid: requests an insured province's node answered
+	Failovers     int64            `json:"failovers"`      // nodes that could not answer and were passed over
+	Unavailable   int64            `json:"unavailable"`    // calls answered 503: no node of the insured province answered
+	DedupHits     int64            `json:"dedup_hits"`     // duplicates answered without forwarding
+	FaultsApplied map[string]int64 `json:"faults_applied"` // per action
+}
+
+// counters keeps HubStats under a lock.
+type counters struct {
+	mu sync.Mutex
+	s  HubStats
+}
+
+func (c *counters) add(f func(*HubStats)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s.Forwarded == nil {
+		c.s.Forwarded, c.s.FaultsApplied = map[string]int64{}, map[string]int64{}
+	}
+	f(&c.s)
+}
+
+func (c *counters) snapshot() HubStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.s
+	s.Forwarded, s.FaultsApplied = maps.Clone(c.s.Forwarded), maps.Clone(c.s.FaultsApplied)
+	if s.Forwarded == nil {
+		s.Forwarded, s.FaultsApplied = map[string]int64{}, map[string]int64{}
+	}
+	return s
+}
