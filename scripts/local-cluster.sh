@@ -13,7 +13,7 @@ start)
   mkdir -p data
   for i in 1 2 3; do
     args=(serve --config configs/provgate.yaml --node-id "node$i" --data-dir "data/node$i"
-          --http-addr "127.0.0.1:808$((i-1))" --raft-addr "127.0.0.1:700$((i-1))")
+          --http-addr "127.0.0.1:808$((i-1))" --raft-addr "127.0.0.1:700$((i-1))" ${PROVGATE_DEBUG:+--debug-addr "127.0.0.1:606$((i-1))"})
     if [ "$i" = 1 ]; then args+=(--bootstrap); else args+=(--join 127.0.0.1:8080); fi
     nohup "$bin" "${args[@]}" >"data/node$i.log" 2>&1 &
     echo $! >"data/node$i.pid"

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Options tune the badger database. The zero value is a sensible default
@@ -94,6 +95,9 @@ func (s *Store) badgerOptions(dir string) badger.Options {
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).
 		WithNumCompactors(2).
+		// Large values are compressed before they are stored (codec.go);
+		// compressing table blocks again would spend CPU for little.
+		WithCompression(options.None).
 		WithLogger(badgerLogger{s.opts.Logger})
 	return o
 }

@@ -51,7 +51,7 @@ func (tx *Tx) get(k []byte, v any) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("get %s: %w", firstPart(k), err)
 	}
-	err = item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+	err = item.Value(func(b []byte) error { return decodeValue(b, v) })
 	if err != nil {
 		return false, fmt.Errorf("decode %s: %w", firstPart(k), err)
 	}
@@ -59,7 +59,7 @@ func (tx *Tx) get(k []byte, v any) (bool, error) {
 }
 
 func (tx *Tx) put(k []byte, v any) error {
-	b, err := json.Marshal(v)
+	b, err := encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", firstPart(k), err)
 	}
@@ -594,7 +594,14 @@ func (tx *Tx) scan(prefix string, fn func(k, v []byte) error) error {
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
 		k := item.KeyCopy(nil)
-		if err := item.Value(func(v []byte) error { return fn(k, v) }); err != nil {
+		err := item.Value(func(v []byte) error {
+			plain, err := plainValue(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", firstPart(k), err)
+			}
+			return fn(k, plain)
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -718,7 +725,14 @@ func (tx *Tx) Verify() (Verification, error) {
 		}
 		h.Write(item.Key())
 		h.Write([]byte{0})
-		if err := item.Value(func(b []byte) error { h.Write(b); return nil }); err != nil {
+		// The digest is over the plain values, so replicas that store a value
+		// compressed and uncompressed (a rolling upgrade) still agree.
+		err := item.Value(func(b []byte) error {
+			plain, err := plainValue(b)
+			h.Write(plain)
+			return err
+		})
+		if err != nil {
 			return v, err
 		}
 		h.Write([]byte{0})
