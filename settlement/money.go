@@ -30,7 +30,11 @@ func (f Fen) String() string { return formatScaled(int64(f), 2) }
 
 // MarshalText writes the amount as yuan ("1200.00"), so stored records and
 // configuration files read as money.
-func (f Fen) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+func (f Fen) MarshalText() ([]byte, error) {
+	// Every stored visit line and record carries several amounts: one
+	// allocation each, not two.
+	return appendScaled(make([]byte, 0, 24), int64(f), 2), nil
+}
 
 // UnmarshalText reads yuan with at most two decimals.
 func (f *Fen) UnmarshalText(b []byte) error {
@@ -145,15 +149,8 @@ func parseScaled(s string, scale int) (int64, error) {
 		s = s[1:]
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") {
+	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
 		return 0, fmt.Errorf("not a decimal number")
-	}
-	for _, part := range []string{intPart, frac} {
-		for i := 0; i < len(part); i++ {
-			if part[i] < '0' || part[i] > '9' {
-				return 0, fmt.Errorf("not a decimal number")
-			}
-		}
 	}
 	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
 		return 0, fmt.Errorf("number too large")
@@ -165,10 +162,16 @@ func parseScaled(s string, scale int) (int64, error) {
 		}
 		frac = frac[:scale]
 	}
-	frac += strings.Repeat("0", scale-len(frac))
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("not a decimal number")
+	// At most maxIntDigits significant digits plus the scale: no overflow.
+	var v int64
+	for i := 0; i < len(intPart); i++ {
+		v = v*10 + int64(intPart[i]-'0')
+	}
+	for i := 0; i < scale; i++ {
+		v *= 10
+		if i < len(frac) {
+			v += int64(frac[i] - '0')
+		}
 	}
 	if neg {
 		v = -v
@@ -176,29 +179,39 @@ func parseScaled(s string, scale int) (int64, error) {
 	return v, nil
 }
 
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func formatScaled(v int64, scale int) string {
-	var digits, out [48]byte
+	var out [48]byte
+	return string(appendScaled(out[:0], v, scale)) // the only allocation
+}
+
+// appendScaled appends v as a decimal with scale digits after the point.
+func appendScaled(o []byte, v int64, scale int) []byte {
+	var digits [24]byte
 	u := uint64(v)
 	if v < 0 {
 		u = uint64(-v)
-	}
-	d := strconv.AppendUint(digits[:0], u, 10)
-	o := out[:0]
-	if v < 0 {
 		o = append(o, '-')
 	}
+	d := strconv.AppendUint(digits[:0], u, 10)
 	if len(d) <= scale {
 		o = append(o, '0', '.')
 		for i := len(d); i < scale; i++ {
 			o = append(o, '0')
 		}
-		o = append(o, d...)
-	} else {
-		o = append(o, d[:len(d)-scale]...)
-		o = append(o, '.')
-		o = append(o, d[len(d)-scale:]...)
+		return append(o, d...)
 	}
-	return string(o) // the only allocation
+	o = append(o, d[:len(d)-scale]...)
+	o = append(o, '.')
+	return append(o, d[len(d)-scale:]...)
 }
 
 func trimZeros(s string) string {

@@ -41,6 +41,9 @@ type Store struct {
 	// items by key: published versions never change, so a key's value
 	// never does. Restore clears it.
 	immutable sync.Map
+	// hot caches decoded visits, hospitals and accumulators with the bytes
+	// they came from (hot.go); it needs no clearing.
+	hot hotCache
 }
 
 // currentFile names the file under root that says which database
@@ -127,7 +130,7 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
-	if err := fn(&Tx{txn: txn, cache: &s.immutable}); err != nil {
+	if err := fn(&Tx{txn: txn, cache: &s.immutable, hot: &s.hot}); err != nil {
 		return err
 	}
 	if err := txn.Commit(); err != nil {
@@ -143,7 +146,7 @@ func (s *Store) View(fn func(*Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, cache: &s.immutable}) })
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, cache: &s.immutable, hot: &s.hot}) })
 }
 
 // Applied returns the Raft index and term of the last applied entry.

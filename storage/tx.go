@@ -23,6 +23,7 @@ import (
 type Tx struct {
 	txn   *badger.Txn
 	cache *sync.Map // decoded immutable values by key (Store.immutable); nil disables
+	hot   *hotCache // decoded hot values with their bytes (Store.hot); nil disables
 }
 
 // getImmutable is get for keys whose value never changes once written.
@@ -107,9 +108,7 @@ func (tx *Tx) SetApplied(index, term uint64) error {
 
 // Hospital returns a registered hospital.
 func (tx *Tx) Hospital(code string) (settlement.Hospital, bool, error) {
-	var h settlement.Hospital
-	ok, err := tx.get(key(prefixHospital, code), &h)
-	return h, ok, err
+	return getHot(tx, key(prefixHospital, code), cloneHospital)
 }
 
 // PutHospital registers or updates a hospital and the index of its paas id.
@@ -249,15 +248,13 @@ func (tx *Tx) AddFiling(row settlement.FilingRow, defaultSn string) error {
 
 // Balance returns the person's personal-account balance.
 func (tx *Tx) Balance(psnNo string) (settlement.Fen, error) {
-	var f settlement.Fen
-	_, err := tx.get(key(prefixBalance, psnNo), &f)
+	f, _, err := getHot(tx, key(prefixBalance, psnNo), same[settlement.Fen])
 	return f, err
 }
 
 // Accumulators returns a person's year-to-date figures; zero if none.
 func (tx *Tx) Accumulators(psnNo, insutype string, year int) (settlement.Accumulators, error) {
-	var a settlement.Accumulators
-	_, err := tx.get(key(prefixAccum, psnNo, insutype, yearPart(year)), &a)
+	a, _, err := getHot(tx, key(prefixAccum, psnNo, insutype, yearPart(year)), same[settlement.Accumulators])
 	return a, err
 }
 
@@ -389,9 +386,7 @@ func (tx *Tx) latestKeyBefore(prefix []byte, date string) ([]byte, bool) {
 
 // Visit returns a visit.
 func (tx *Tx) Visit(mdtrtID string) (settlement.Visit, bool, error) {
-	var v settlement.Visit
-	ok, err := tx.get(key(prefixVisit, mdtrtID), &v)
-	return v, ok, err
+	return getHot(tx, key(prefixVisit, mdtrtID), cloneVisit)
 }
 
 // Record returns a settlement record.
@@ -473,12 +468,12 @@ func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 		}
 	}
 	if a := c.Accum; a != nil {
-		if err := tx.put(key(prefixAccum, a.PsnNo, a.Insutype, yearPart(a.Year)), a.Value); err != nil {
+		if err := putHot(tx, key(prefixAccum, a.PsnNo, a.Insutype, yearPart(a.Year)), a.Value, same); err != nil {
 			return err
 		}
 	}
 	if b := c.Balance; b != nil {
-		if err := tx.put(key(prefixBalance, b.PsnNo), b.Balance); err != nil {
+		if err := putHot(tx, key(prefixBalance, b.PsnNo), b.Balance, same); err != nil {
 			return err
 		}
 	}
@@ -496,7 +491,7 @@ func (tx *Tx) putVisit(v settlement.Visit) error {
 	if err != nil && !isNew {
 		return fmt.Errorf("get %s: %w", firstPart(k), err)
 	}
-	if err := tx.put(k, v); err != nil {
+	if err := putHot(tx, k, v, cloneVisit); err != nil {
 		return err
 	}
 	if !isNew || v.IptOtpNo == "" {
@@ -566,8 +561,7 @@ func (tx *Tx) RecordsOfHospital(hospital, from, to string) ([]settlement.Record,
 
 // HospitalByPaasID finds the hospital whose credentials have this paas id.
 func (tx *Tx) HospitalByPaasID(paasID string) (settlement.Hospital, bool, error) {
-	var code string
-	ok, err := tx.get(key(prefixPaas, paasID), &code)
+	code, ok, err := getHot(tx, key(prefixPaas, paasID), same[string])
 	if err != nil || !ok {
 		return settlement.Hospital{}, false, err
 	}
