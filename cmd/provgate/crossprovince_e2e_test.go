@@ -213,12 +213,31 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	// The hub loses the answer after the insured place committed: the
 	// platform client retries with the same msgid and gets the committed one.
 	m = visitFor(t, im, "XP02")
+	stats, jxRecords := hub.hub.Stats(), recordsAt(t, jx)
 	hub.admin(http.MethodPost, "/hub/v1/faults", map[string]any{"msgid": "XP022207", "action": "drop_answer", "times": 1})
 	if a = im.retryingFor(t, jxPlc, "2207", "XP022207", jxSettle(m)); a.code() != "0" {
 		t.Fatalf("2207 with the answer dropped once: %s", a.raw)
 	}
 	records++
 	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+	// What the hub itself saw: the fault fired once; the retry was forwarded
+	// again (a dropped answer is not kept for deduplication), and Jiangxi
+	// answered it from its idempotency store; Jiangxi holds one more record,
+	// so the settlement was decided once.
+	after := hub.hub.Stats()
+	for _, c := range []struct {
+		what      string
+		got, want int64
+	}{
+		{"drop_answer faults applied", after.FaultsApplied[national.FaultDropAnswer] - stats.FaultsApplied[national.FaultDropAnswer], 1},
+		{"forwards of XP022207 (the call and its retry)", after.Forwarded["XP022207"], 2},
+		{"of those, answered from Jiangxi's idempotency store", after.Replayed["XP022207"], 1},
+		{"records Jiangxi added", int64(recordsAt(t, jx) - jxRecords), 1},
+	} {
+		if c.got != c.want {
+			t.Errorf("dropped answer: %s = %d, want %d (hub stats %+v)", c.what, c.got, c.want, after)
+		}
+	}
 
 	// The hub is down: the hospital hears "unavailable, retry", the intent
 	// stays pending, and completes once the hub is back.
@@ -257,6 +276,17 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	if os.Getenv("PROVGATE_TEST_VERBOSE") != "" {
 		t.Logf("hospital retries: %d", im.retries.Load())
 	}
+}
+
+// recordsAt is how many settlement records (settlements, cancellations)
+// a node of c holds, as its own verification counts them.
+func recordsAt(t *testing.T, c *procCluster) int {
+	t.Helper()
+	var v struct{ Records int }
+	if err := c.get(c.any(), "/admin/v1/verify", &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Records
 }
 
 // post sends one signed request to any node, once.
