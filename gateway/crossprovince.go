@@ -63,9 +63,9 @@ func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Req
 		return nil
 	}
 	ref := req.Ref
-	if *psnNo != "" || ref == nil || ref.CertNo == "" || req.Remote != nil || s.cfg.Upstream == nil ||
-		!settlement.CrossProvince(req.TreatAdmdvs, req.InsuredAdmdvs) {
-		return nil
+	if _, national := x.format.(nhsaFormat); national || *psnNo != "" || ref == nil || ref.CertNo == "" ||
+		req.Remote != nil || s.cfg.Upstream == nil || !settlement.CrossProvince(req.TreatAdmdvs, req.InsuredAdmdvs) {
+		return nil // the national HIS sends the psn_no; a national relay carries the hospital's own message
 	}
 	q := settlement.Request{Kind: settlement.KindPersonInfo, MsgID: lookupMsgID(req.MsgID, s.cfg.Now()),
 		Hospital: req.Hospital, TreatAdmdvs: req.TreatAdmdvs, InsuredAdmdvs: req.InsuredAdmdvs, Operator: req.Operator,
@@ -77,9 +77,6 @@ func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Req
 	d, err := s.decide(ctx, q, x.forwarded, r)
 	if err != nil {
 		return err
-	}
-	if d.raw != nil { // a national relay: the leader answered the hospital's own message
-		return nil
 	}
 	_, raw, err := s.crossProvince(ctx, d.answer)
 	if err != nil {
