@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	json "github.com/goccy/go-json"
@@ -39,6 +41,66 @@ func (s *Server) crossProvince(ctx context.Context, a settlement.Answer) (settle
 	}
 	raw, err := s.cfg.Upstream.Query(ctx, *o.Remote, a.Stamp)
 	return a, raw, err
+}
+
+// namePerson gives a request that opens a visit (2201, 2401) for a patient
+// insured in another province and named only by a certificate the psn_no
+// the insured place knows the patient by. Our registry does not hold people
+// insured elsewhere, and the formats other than the national one carry no
+// psn_no, so the gateway asks the insured place (1101 through the national
+// platform), as a national HIS does before it registers. Later messages
+// name the visit, which keeps the psn_no. The request's digest is left as
+// the hospital's message made it: the psn_no follows from the certificate,
+// so a retry of the message still matches its stored answer.
+func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Request) error {
+	var psnNo *string
+	switch {
+	case req.Register != nil:
+		psnNo = &req.Register.PsnNo
+	case req.Admission != nil:
+		psnNo = &req.Admission.PsnNo
+	default:
+		return nil
+	}
+	ref := req.Ref
+	if _, national := x.format.(nhsaFormat); national || *psnNo != "" || ref == nil || ref.CertNo == "" ||
+		req.Remote != nil || s.cfg.Upstream == nil || !settlement.CrossProvince(req.TreatAdmdvs, req.InsuredAdmdvs) {
+		return nil // the national HIS sends the psn_no; a national relay carries the hospital's own message
+	}
+	q := settlement.Request{Kind: settlement.KindPersonInfo, MsgID: lookupMsgID(req.MsgID, s.cfg.Now()),
+		Hospital: req.Hospital, TreatAdmdvs: req.TreatAdmdvs, InsuredAdmdvs: req.InsuredAdmdvs, Operator: req.Operator,
+		Person: &settlement.PersonQuery{CertType: ref.CertType, CertNo: ref.CertNo}}
+	var r relayer
+	if x.relay != nil {
+		r = x.relay(q)
+	}
+	d, err := s.decide(ctx, q, x.forwarded, r)
+	if err != nil {
+		return err
+	}
+	_, raw, err := s.crossProvince(ctx, d.answer)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Baseinfo struct {
+			PsnNo string `json:"psn_no"`
+		} `json:"baseinfo"`
+	}
+	if raw == nil || json.Unmarshal(raw, &out) != nil || out.Baseinfo.PsnNo == "" {
+		return settlement.Errorf(settlement.CodeUpstream, settlement.Bi("参保地1101应答缺少人员编号", "the insured place's 1101 answer has no psn_no"))
+	}
+	*psnNo = out.Baseinfo.PsnNo
+	return nil
+}
+
+// lookupMsgID is the msgid of the 1101 namePerson sends: the hospital's
+// msgid, marked, and made unique per lookup. The platform keeps every
+// msgid's request and refuses the same msgid with other bytes, and a
+// lookup's inf_time moves with the clock, so a lookup made again for a
+// retried message needs a msgid of its own.
+func lookupMsgID(msgid string, now time.Time) string {
+	return msgid + "-1101-" + strconv.FormatInt(now.UnixMilli(), 36)
 }
 
 // PlatformCredentials are the national platform's x-tif credentials.

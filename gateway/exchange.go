@@ -64,6 +64,9 @@ func (s *Server) serveMessage(ctx context.Context, x exchange) reply {
 	writes, replayed := 0, 0
 	var stale, leader string
 	for _, req := range reqs {
+		if err := s.namePerson(ctx, x, &req); err != nil {
+			return s.refusal(x.format, m, err)
+		}
 		var d decision
 		if sr, ok := s.cfg.Ledger.(StaleReader); ok && x.stale && req.Kind.Report() {
 			var applied uint64

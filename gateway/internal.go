@@ -25,10 +25,14 @@ const pathDecide = "/internal/v1/decide"
 
 // decided is the leader's answer on pathDecide: the answer, or the refusal.
 type decided struct {
-	Outcome  settlement.Outcome `json:"outcome"`
-	Stamp    settlement.Stamp   `json:"stamp"`
-	Replayed bool               `json:"replayed,omitempty"`
-	Refusal  *settlement.Error  `json:"refusal,omitempty"`
+	Outcome settlement.Outcome `json:"outcome"`
+	// Remote is the outcome's cross-province read (Outcome.Remote, which
+	// its own encoding leaves out): the relaying node sends it to the
+	// national platform and answers with what the insured place says.
+	Remote   *settlement.Request `json:"remote,omitempty"`
+	Stamp    settlement.Stamp    `json:"stamp"`
+	Replayed bool                `json:"replayed,omitempty"`
+	Refusal  *settlement.Error   `json:"refusal,omitempty"`
 }
 
 // maxDecideBytes bounds a relayed request: the decoded form of a message
@@ -73,7 +77,7 @@ func (s *Server) handleDecide(c *gin.Context) {
 		return
 	}
 	a := d.answer
-	c.JSON(http.StatusOK, decided{Outcome: a.Outcome, Stamp: a.Stamp, Replayed: a.Replayed})
+	c.JSON(http.StatusOK, decided{Outcome: a.Outcome, Remote: a.Outcome.Remote, Stamp: a.Stamp, Replayed: a.Replayed})
 }
 
 // decodedRelay has the leader decide a request this node decoded.
@@ -116,6 +120,7 @@ func (r decodedRelay) relay(ctx context.Context, leader string) (decision, error
 		}
 		return decision{}, d.Refusal
 	}
+	d.Outcome.Remote = d.Remote
 	out := decision{answer: settlement.Answer{Outcome: d.Outcome, Stamp: d.Stamp, Replayed: d.Replayed}}
 	out.leader, _ = s.cfg.Cluster.LeaderHTTP()
 	return out, nil

@@ -34,6 +34,9 @@ func (h *Hub) forward(ctx context.Context, p *province, infno, msgid string, bod
 			continue
 		}
 		p.preferred.Store(int64(at))
+		if ans.replayed == "true" {
+			h.stats.add(func(s *HubStats) { s.Replayed[msgid]++ })
+		}
 		return ans
 	}
 	h.stats.add(func(s *HubStats) { s.Unavailable++ })

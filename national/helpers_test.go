@@ -112,6 +112,9 @@ func (p *fakeProvince) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if ok {
+		w.Header().Set("Idempotent-Replayed", "true") // as a provgate node marks a stored answer
+	}
 	w.Write(ans)
 }
 

@@ -286,10 +286,13 @@ func TestHubFaults(t *testing.T) {
 		{name: "fail until cleared", faults: []Fault{{Action: FaultFail}}, attempts: 3, call: "M1", wantErr: true,
 			stats: func(s HubStats) string { return want(s.FaultsApplied[FaultFail] == 3, "three fails") }},
 		{name: "drop the request", faults: []Fault{{Action: FaultDropRequest, Times: 1}}, attempts: 2, call: "M1", received: 1, commits: 1,
-			stats: func(s HubStats) string { return want(s.Forwarded["M1"] == 1, "one forward") }},
+			stats: func(s HubStats) string {
+				return want(s.Forwarded["M1"] == 1 && s.Replayed["M1"] == 0, "one forward, not a replay")
+			}},
 		{name: "drop the answer: the retry reaches the province again", faults: []Fault{{Action: FaultDropAnswer, Times: 1}}, attempts: 2, call: "M1", received: 2, commits: 1,
 			stats: func(s HubStats) string {
-				return want(s.Forwarded["M1"] == 2 && s.DedupHits == 0, "two forwards, no dedup hit")
+				return want(s.Forwarded["M1"] == 2 && s.Replayed["M1"] == 1 && s.DedupHits == 0,
+					"two forwards, the second answered from the province's idempotency store, no dedup hit")
 			}},
 		{name: "drop every answer", faults: []Fault{{Action: FaultDropAnswer}}, attempts: 3, call: "M1", wantErr: true, received: 3, commits: 1},
 		{name: "rule for another msgid", faults: []Fault{{Action: FaultFail, MsgID: "M2"}}, attempts: 1, call: "M1", received: 1, commits: 1},

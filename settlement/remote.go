@@ -19,9 +19,10 @@ func Province(admdvs string) string {
 	return admdvs[:2]
 }
 
-// crossProvince reports whether a visit of a hospital in treat for a
-// person insured in insured crosses a provincial border.
-func crossProvince(treat, insured string) bool {
+// CrossProvince reports whether a visit of a hospital in treat for a
+// person insured in insured crosses a provincial border. An empty insured
+// place is not a crossing: the person is then looked up in our registry.
+func CrossProvince(treat, insured string) bool {
 	return insured != "" && Province(insured) != Province(treat)
 }
 
@@ -248,9 +249,15 @@ func Complete(v View, in Intent, c Completion, st Stamp) (Outcome, Changes, *Err
 // insuredHere is the insurance a visit is registered under. A person
 // insured in another province is not in our registry: the hospital names
 // the insured place (insuplc_admdvs, from 1101) and the insured place
-// checks the person when the visit settles.
+// checks the person when the visit settles. It knows the person by the
+// psn_no the visit carries, so a visit is not opened without one.
 func (p processor) insuredHere(psnNo, insutype string) (Insurance, error) {
-	if crossProvince(p.hosp.Admdvs, p.req.InsuredAdmdvs) {
+	if CrossProvince(p.hosp.Admdvs, p.req.InsuredAdmdvs) {
+		if psnNo == "" {
+			return Insurance{}, Errorf(CodeMissingField, Bi(
+				"psn_no（异地参保人员须用参保地经1101返回的人员编号）",
+				"psn_no (a person insured in another province is named by the insured place's number, from 1101)"))
+		}
 		return Insurance{Insutype: insutype, InsuredAdmdvs: p.req.InsuredAdmdvs}, nil
 	}
 	_, ins, err := p.insured(psnNo, insutype)
@@ -260,7 +267,7 @@ func (p processor) insuredHere(psnNo, insutype string) (Insurance, error) {
 // remoteRead reports whether a query names a person insured in another
 // province, and so is the national platform's to answer.
 func (p processor) remoteRead() (Request, bool) {
-	if p.req.Remote != nil || !crossProvince(p.hosp.Admdvs, p.req.InsuredAdmdvs) {
+	if p.req.Remote != nil || !CrossProvince(p.hosp.Admdvs, p.req.InsuredAdmdvs) {
 		return Request{}, false
 	}
 	return p.forNational(nil, nil), true

@@ -29,7 +29,7 @@ func TestIntentReservesTheBatch(t *testing.T) {
 			}
 		})
 	}
-	if crossProvince("150100", "150826") || !crossProvince("150100", "360100") || crossProvince("150100", "") {
+	if CrossProvince("150100", "150826") || !CrossProvince("150100", "360100") || CrossProvince("150100", "") {
 		t.Fatal("crossProvince compares provinces")
 	}
 }

@@ -6,6 +6,12 @@ package settlement
 // sent are never overwritten, so a wrong one is still refused by the rule
 // that checks it. The parts it fills are copied first: the caller's request
 // is left as it was (a node may decide the same request again).
+//
+// A patient insured in another province is not in our registry, so the
+// certificate is not looked up here: the insured place checks the person.
+// A visit the message names by number gives its person; a message opening
+// a visit carries the psn_no the insured place gave (the gateway asks it
+// for formats that send only a certificate), or is refused for want of it.
 func resolve(v View, hospital string, req Request) (Request, error) {
 	ref := req.Ref
 	if ref == nil {
@@ -13,7 +19,8 @@ func resolve(v View, hospital string, req Request) (Request, error) {
 	}
 	req = req.clone()
 	var psnNo, mdtrtID string
-	if ref.CertNo != "" {
+	insuredElsewhere := req.Remote == nil && CrossProvince(req.TreatAdmdvs, req.InsuredAdmdvs)
+	if ref.CertNo != "" && !insuredElsewhere {
 		person, ok, err := v.PersonByCert(ref.CertNo)
 		if err != nil {
 			return req, err

@@ -185,6 +185,63 @@ func TestResolveWithoutCertificateTakesTheVisitsPerson(t *testing.T) {
 	}
 }
 
+// TestResolveInsuredElsewhere: a patient insured in another province is
+// not in our registry, so the certificate of a message naming that insured
+// place is not looked up here. A registration needs the psn_no the insured
+// place gave (the gateway fills it for formats without one); a later
+// message takes the person from the visit it names by number.
+func TestResolveInsuredElsewhere(t *testing.T) {
+	const jxCert = "360102198506120024"
+	view := func() *memView {
+		v := refView()
+		v.visits["M3"] = Visit{MdtrtID: "M3", PsnNo: "J1", Hospital: refHospital, Kind: Outpatient, State: VisitRegistered,
+			IptOtpNo: "MZ5", InsuredAdmdvs: "360100"}
+		v.numbers[refHospital+"/MZ5"] = "M3"
+		return v
+	}
+	register := func(insured, psnNo, cert string) Request {
+		return Request{Kind: KindRegister, Hospital: refHospital, TreatAdmdvs: "150100", InsuredAdmdvs: insured, MsgID: "R1",
+			Ref: &HospitalRef{CertType: "02", CertNo: cert, VisitNo: "MZ6"}, Register: &Registration{PsnNo: psnNo, Insutype: "310"}}
+	}
+	for _, tc := range []struct {
+		name    string
+		req     Request
+		code    Code
+		psnNo   string // of the visit opened
+		insured string
+	}{
+		{"registration with the insured place's psn_no", register("360100", "J1", jxCert), "", "J1", "360100"},
+		{"registration without a psn_no", register("360100", "", jxCert), CodeMissingField, "", ""},
+		{"our own insured person, unknown certificate", register("", "", jxCert), CodeUnknownPerson, "", ""},
+		{"our own insured person by certificate", register("", "", refCert), "", "P1", "150826"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ch, err := Process(view(), tc.req, Stamp{UnixMilli: 1767232800000, Index: 9})
+			if tc.code != "" {
+				if e := AsError(err); e == nil || e.Code != tc.code || !ch.Empty() {
+					t.Fatalf("%v with changes %v, want %s and none", err, !ch.Empty(), tc.code)
+				}
+				if tc.code == CodeMissingField && !strings.Contains(AsError(err).EN, "psn_no") {
+					t.Errorf("reason %q does not name psn_no", AsError(err).EN)
+				}
+				return
+			}
+			if err != nil || out.Visit == nil || out.Visit.PsnNo != tc.psnNo || out.Visit.InsuredAdmdvs != tc.insured {
+				t.Fatalf("opened %+v, %v; want a visit of %s insured in %s", out.Visit, err, tc.psnNo, tc.insured)
+			}
+		})
+	}
+	t.Run("a later message takes the visit's person", func(t *testing.T) {
+		req := Request{Kind: KindUploadFees, TreatAdmdvs: "150100", InsuredAdmdvs: "360100",
+			Ref:  &HospitalRef{CertType: "02", CertNo: jxCert, VisitNo: "MZ5"},
+			Fees: &FeeUpload{Lines: []FeeLine{{FeedetlSn: "1"}}}}
+		got, err := resolve(view(), refHospital, req)
+		if err != nil || got.Fees.Lines[0].PsnNo != "J1" || got.Fees.Lines[0].MdtrtID != "M3" {
+			t.Errorf("resolved %+v, %v; want J1 and M3 from the visit", got.Fees, err)
+		}
+	})
+}
+
 // TestProcessResolvesBeforeDeciding drives Process: a visit named only by
 // the hospital's number and the patient's card is cancelled; an unknown
 // number is refused and changes nothing.

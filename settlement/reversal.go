@@ -47,7 +47,7 @@ func (p processor) reverse() (Outcome, Changes, error) {
 			}
 			return Outcome{Record: &m, Reversed: "already cancelled"}, noChanges, nil
 		}
-		if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, rec.InsuredAdmdvs) {
+		if p.req.Remote == nil && CrossProvince(p.hosp.Admdvs, rec.InsuredAdmdvs) {
 			// The insured place cancels it; the wire carries the matching
 			// cancellation under this 2601's msgid.
 			wire := p.forNational(nil, nil)

@@ -76,7 +76,7 @@ func (p processor) settle(commit bool) (Outcome, Changes, error) {
 	if wantPrefix := map[bool]string{false: "1", true: "2"}[inpatient]; !strings.HasPrefix(s.MedType, wantPrefix) {
 		return none, noChanges, Errorf(CodeWrongMedType, s.MedType)
 	}
-	if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, visit.InsuredAdmdvs) {
+	if p.req.Remote == nil && CrossProvince(p.hosp.Admdvs, visit.InsuredAdmdvs) {
 		wire := p.forNational(&visit, batches)
 		if !commit {
 			return Outcome{Remote: &wire}, noChanges, nil
@@ -297,7 +297,7 @@ func (p processor) cancel() (Outcome, Changes, error) {
 	if orig.PsnNo != c.PsnNo {
 		return none, noChanges, Errorf(CodeWrongPerson, c.PsnNo, c.MdtrtID)
 	}
-	if p.req.Remote == nil && crossProvince(p.hosp.Admdvs, orig.InsuredAdmdvs) && orig.CancelledBy == "" && orig.Cancels == "" {
+	if p.req.Remote == nil && CrossProvince(p.hosp.Admdvs, orig.InsuredAdmdvs) && orig.CancelledBy == "" && orig.Cancels == "" {
 		wire := p.forNational(nil, nil)
 		wire.InsuredAdmdvs = orig.InsuredAdmdvs
 		return p.intend(wire, nil, nil)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -213,12 +215,31 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	// The hub loses the answer after the insured place committed: the
 	// platform client retries with the same msgid and gets the committed one.
 	m = visitFor(t, im, "XP02")
+	stats, jxRecords := hub.hub.Stats(), recordsAt(t, jx)
 	hub.admin(http.MethodPost, "/hub/v1/faults", map[string]any{"msgid": "XP022207", "action": "drop_answer", "times": 1})
 	if a = im.retryingFor(t, jxPlc, "2207", "XP022207", jxSettle(m)); a.code() != "0" {
 		t.Fatalf("2207 with the answer dropped once: %s", a.raw)
 	}
 	records++
 	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+	// What the hub itself saw: the fault fired once; the retry was forwarded
+	// again (a dropped answer is not kept for deduplication), and Jiangxi
+	// answered it from its idempotency store; Jiangxi holds one more record,
+	// so the settlement was decided once.
+	after := hub.hub.Stats()
+	for _, c := range []struct {
+		what      string
+		got, want int64
+	}{
+		{"drop_answer faults applied", after.FaultsApplied[national.FaultDropAnswer] - stats.FaultsApplied[national.FaultDropAnswer], 1},
+		{"forwards of XP022207 (the call and its retry)", after.Forwarded["XP022207"], 2},
+		{"of those, answered from Jiangxi's idempotency store", after.Replayed["XP022207"], 1},
+		{"records Jiangxi added", int64(recordsAt(t, jx) - jxRecords), 1},
+	} {
+		if c.got != c.want {
+			t.Errorf("dropped answer: %s = %d, want %d (hub stats %+v)", c.what, c.got, c.want, after)
+		}
+	}
 
 	// The hub is down: the hospital hears "unavailable, retry", the intent
 	// stays pending, and completes once the hub is back.
@@ -257,6 +278,17 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	if os.Getenv("PROVGATE_TEST_VERBOSE") != "" {
 		t.Logf("hospital retries: %d", im.retries.Load())
 	}
+}
+
+// recordsAt is how many settlement records (settlements, cancellations)
+// a node of c holds, as its own verification counts them.
+func recordsAt(t *testing.T, c *procCluster) int {
+	t.Helper()
+	var v struct{ Records int }
+	if err := c.get(c.any(), "/admin/v1/verify", &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Records
 }
 
 // post sends one signed request to any node, once.
@@ -322,4 +354,161 @@ func inpatientStay(t *testing.T, im *procCluster) string {
 		t.Fatalf("cross-province 2304: %s", a.raw)
 	}
 	return m
+}
+
+// TestCrossProvinceOtherFormatsThroughAFollower: a hospital that speaks an
+// older format (legacy XML, HL7 v2 over HTTP) settles a patient insured in
+// Jiangxi by sending its messages to a follower of Inner Mongolia's
+// cluster. The follower decodes them and relays each decoded request to the
+// leader (/internal/v1/decide); the leader writes the intent, drives the
+// call through the hub and completes it; the follower answers in the
+// hospital's format. Each format settles the same visit for a Jiangxi
+// person of its own (same insurance and opening balance), and Jiangxi's
+// record of it has the national format's amounts to the fen.
+func TestCrossProvinceOtherFormatsThroughAFollower(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process two-province test (-short)")
+	}
+	im, jx, hub := startTwoProvinces(t)
+	client, err := national.NewClient(national.ClientConfig{URL: "http://" + hub.addr, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := im.leader()
+	var follower *process
+	for id, p := range im.nodes {
+		if id != leader {
+			follower = p
+			break
+		}
+	}
+	cfg, err := loadConfig("../../configs/jiangxi/provgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := cfg.loadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	drivers := map[string]driver{}
+	for _, d := range formatDrivers() {
+		drivers[d.name] = d
+	}
+	ids := regexp.MustCompile(`\b[SM]\d{24}\b`)
+	var baseline map[string]string
+	for i, name := range []string{"nhsa", "legacyxml", "hl7v2"} {
+		t.Run(name, func(t *testing.T) {
+			d, ok := drivers[name]
+			if !ok {
+				t.Fatalf("%s is not wired (cmd/provgate/formats.go)", name)
+			}
+			v := theVisit(name, 60+i)
+			v.insured, v.psnNo, v.cert = jxPlc, fmt.Sprintf("3601000000%04d", 9060+i), fmt.Sprintf("36010219850612%04d", 9060+i)
+			p := seed.Persons[0]
+			p.PsnNo, p.CertNo, p.CardNo = v.psnNo, v.cert, ""
+			body, _ := json.Marshal(p)
+			req, _ := http.NewRequest(http.MethodPost, jx.any().base+"/admin/v1/persons", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer s3cret")
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("register the person in Jiangxi: %v %v", err, resp)
+			}
+			// What a careful HIS does: "in progress" and "unavailable, retry"
+			// are sent again with the same msgid.
+			send := func(o outbound) reply {
+				t.Helper()
+				for attempt := 0; attempt < 50; attempt++ {
+					r := deliver(t, follower.base, "", o)
+					switch r.code() {
+					case "E5001", "E5002", "E5003", "E5004":
+						time.Sleep(100 * time.Millisecond)
+						continue
+					case "":
+						if r.status != http.StatusOK {
+							t.Fatalf("%s through the follower: HTTP %d\n%s", name, r.status, r.body)
+						}
+						if name != "nhsa" && r.leader == "" {
+							t.Errorf("the answer does not name the leader that decided it")
+						}
+						return r
+					}
+					t.Fatalf("%s through the follower refused %s:\n%s\nmessage:\n%s", name, r.code(), r.body, o.body)
+				}
+				t.Fatalf("%s: no definite answer", name)
+				return reply{}
+			}
+			settleMsg := d.run(t, v, send)
+			r := send(settleMsg)
+			var setlID, mdtrtID string
+			for _, id := range ids.FindAllString(string(r.body), -1) {
+				if id[0] == 'S' && setlID == "" {
+					setlID = id
+				}
+				if id[0] == 'M' && mdtrtID == "" {
+					mdtrtID = id
+				}
+			}
+			if setlID == "" || mdtrtID == "" {
+				t.Fatalf("the settlement answer names no setl_id or mdtrt_id:\n%s", r.body)
+			}
+			// The settlement went through the hub once, under its msgid. A
+			// format without psn_no had the registration ask Jiangxi for
+			// it, once (1101 under the registration's msgid, marked).
+			var settled, lookups int64
+			for msgid, n := range hub.hub.Stats().Forwarded {
+				switch {
+				case msgid == v.msgid(3) || strings.HasPrefix(msgid, v.msgid(2)+"-"):
+					settled += n
+				case strings.HasPrefix(msgid, v.msgid(1)+"-1101-"):
+					lookups += n
+				}
+			}
+			wantLookups := int64(1)
+			if name == "nhsa" {
+				wantLookups = 0 // the national HIS sends the psn_no itself
+			}
+			if settled != 1 || lookups != wantLookups {
+				t.Errorf("the hub forwarded the settlement %d times and the person lookup %d times, want 1 and %d (stats %+v)",
+					settled, lookups, wantLookups, hub.hub.Stats())
+			}
+			// Jiangxi's own record of the settlement, to the fen.
+			got := insuredRecord(t, client, setlID, mdtrtID, v.psnNo)
+			if got["medfee_sumamt"] != v.medfee.String() {
+				t.Errorf("medfee_sumamt %s, want %s", got["medfee_sumamt"], v.medfee)
+			}
+			if baseline == nil {
+				baseline = got
+				t.Logf("national format: %v", got)
+				return
+			}
+			for f, want := range baseline {
+				if got[f] != want {
+					t.Errorf("%s = %s, the national format's is %s", f, got[f], want)
+				}
+			}
+		})
+	}
+	verified(t, jx, 3, "Jiangxi (insured place)")
+	verified(t, im, 3, "Inner Mongolia (treatment place)")
+}
+
+// insuredRecord asks the insured place (5203 through the hub, as the
+// treatment place) for its record of a settlement: the amounts it decided.
+func insuredRecord(t *testing.T, client *national.Client, setlID, mdtrtID, psnNo string) map[string]string {
+	t.Helper()
+	wire := settlement.Request{Kind: settlement.KindSetlQuery, Hospital: "H15010100001", TreatAdmdvs: "150100", InsuredAdmdvs: jxPlc,
+		SetlQuery: &settlement.CancelRequest{SetlID: setlID, MdtrtID: mdtrtID, PsnNo: psnNo},
+		Remote:    &settlement.RemoteOrigin{Hospital: settlement.Hospital{Code: "H15010100001", Admdvs: "150100"}}}
+	input, _ := nhsa.WireInput(wire)
+	reply, err := client.Call(context.Background(), national.Call{Infno: "5203", MsgID: "Q" + setlID[len(setlID)-12:],
+		TreatAdmdvs: "150100", InsuredAdmdvs: jxPlc, Hospital: "H15010100001", Input: input, Time: time.Now()})
+	if err != nil || reply.Infcode != 0 {
+		t.Fatalf("5203 at the insured place: %v %s", err, reply.ErrMsg)
+	}
+	out := map[string]string{}
+	for _, f := range []string{"medfee_sumamt", "fulamt_ownpay_amt", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
+		"hifp_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc", "psn_no", "insutype"} {
+		out[f] = field(t, reply.Output, "setlinfo", f)
+	}
+	out["psn_no"] = strings.Replace(out["psn_no"], psnNo, "(the format's person)", 1)
+	return out
 }

@@ -31,15 +31,21 @@ func demoCommand() *cobra.Command {
 	var hubAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Start a node with the example configuration and settle a sample outpatient visit",
-		Long: `demo starts a single-node cluster from the example configuration in configs/,
-loads the example policy, catalog, hospital and insured persons through the Raft log,
-drives one outpatient visit through 1101, 2201, 2204, 2206 and 2207 over HTTP exactly as
-a hospital would, prints the settlement, and keeps serving until interrupted.
+		Short: "Start an example cluster, a second province and the hub, and settle sample visits",
+		Long: `demo starts a Raft cluster (--nodes, default 3) from the example configuration in configs/,
+loads the example policies, catalog, hospital and insured persons through the Raft log, and
+drives visits over HTTP exactly as a hospital would, printing each settlement:
 
-Without --data-dir each run starts from a fresh directory. With --data-dir an existing
-node is reused: the sample requests carry the same msgids within a day, so the second
-run gets the stored answers back (idempotent replay).`,
+  - an outpatient visit (1101, 2201, 2204, 2206, 2207) of a patient insured in Hangjin Rear
+    Banner on an other-temporary trip (SETTLEMENT-MODEL Example 3);
+  - an intra-province visit of a patient insured in Baotou, settled without a filing under
+    Baotou's 免备案 policy (configs/demo, applied through the admin API);
+  - a cross-province visit of a patient insured in Jiangxi, whose node (configs/jiangxi) and
+    the national platform simulator (the hub, --hub-addr) run in the same process.
+
+It keeps serving until interrupted. Without --data-dir each run starts from a fresh
+directory. With --data-dir an existing node is reused: the sample requests carry the same
+msgids within a day, so the second run gets the stored answers back (idempotent replay).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fresh := o.dataDir == ""
 			if fresh {
@@ -94,6 +100,15 @@ run gets the stored answers back (idempotent replay).`,
 			flowErr := runSampleFlow(ctx, out, "http://"+entry.httpAddr)
 			if flowErr != nil {
 				fmt.Fprintln(out, "sample flow failed:", flowErr)
+			}
+			fmt.Fprintln(out)
+			err = applyDemoExtras(ctx, cfg, "http://"+n.httpAddr, token)
+			if err == nil {
+				err = runIntraProvinceFlow(ctx, out, "http://"+entry.httpAddr)
+			}
+			if err != nil {
+				fmt.Fprintln(out, "intra-province flow failed:", err)
+				flowErr = cmp.Or(flowErr, err)
 			}
 			fmt.Fprintf(out, "\nsecond province: %s node %s http://%s; national platform simulator (hub) http://%s\n\n",
 				second.cfg.Province.Name, second.cfg.Node.ID, second.httpAddr, hubAddr)

@@ -494,13 +494,68 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, first)
 		}
 	}
-	if strings.Contains(first, "sample flow failed") || strings.Contains(first, "cross-province flow failed") {
+	if strings.Contains(first, "sample flow failed") || strings.Contains(first, "intra-province flow failed") ||
+		strings.Contains(first, "cross-province flow failed") {
 		t.Errorf("sample flow failed:\n%s", first)
 	}
+	checkIntraProvince(t, first)
 	second := run()
 	if !strings.Contains(second, "(replayed: same msgid, stored answer)") || !strings.Contains(second, "hifp_pay             11165.00") {
 		t.Errorf("second run on the same directory did not replay:\n%s", second)
 	}
+	if intra := section(second, "Intra-province visit", "Intra-province result"); !strings.Contains(intra, "2207 settle") ||
+		!strings.Contains(intra, "(replayed: same msgid, stored answer)") {
+		t.Errorf("second run: the intra-province settlement was not replayed:\n%s", intra)
+	}
+	checkIntraProvince(t, second)
+}
+
+// checkIntraProvince checks the demo's intra-province visit (configs/demo):
+// a Baotou employee (150200) at the Hohhot hospital (150100), no filing.
+// The amounts are worked out by hand from Baotou's policy BT-2024.1
+// (outpatient: annual deductible 1,000.00, one band at 75%, account pays
+// everything but 丙类) and the demo's bill, split by Hohhot's catalog:
+//
+//	bill 18,000.00 = 12,400.00 甲 + 5,000.00 乙 (5% self-pay first: 250.00) + 600.00 丙
+//	in scope       = 12,400.00 + 4,750.00                        = 17,150.00
+//	deductible     = min(17,150.00, 1,000.00 − 0 paid this year) =  1,000.00
+//	pooled fund    = round(16,150.00 × 7500 / 10000)             = 12,112.50  (免备案: no reduction)
+//	patient share  = 18,000.00 − 12,112.50                        =  5,887.50
+//	account        = min(8,000.00 balance, 250.00 + (17,150.00 − 12,112.50)) = 5,287.50
+//	cash           = 5,887.50 − 5,287.50                          =    600.00  (the 丙类 line)
+//	balance after  = 8,000.00 − 5,287.50                          =  2,712.50
+func checkIntraProvince(t *testing.T, out string) {
+	t.Helper()
+	result := section(out, "Intra-province result", "second province:")
+	if !strings.Contains(result, "within the insured province, no filing needed (免备案)") {
+		t.Errorf("the intra-province result does not say the filing was waived:\n%s", result)
+	}
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^  (\w+) +(-?\d+\.\d{2}) `).FindAllStringSubmatch(result, -1) {
+		rows[m[1]] = m[2]
+	}
+	for _, tc := range []struct{ field, want string }{
+		{"act_pay_dedc", "1000.00"}, {"hifp_pay", "12112.50"}, {"fund_pay_sumamt", "12112.50"},
+		{"acct_pay", "5287.50"}, {"psn_cash_pay", "600.00"}, {"balc", "2712.50"},
+	} {
+		if got := rows[tc.field]; got != tc.want {
+			t.Errorf("intra-province %s = %q, want %s\n%s", tc.field, got, tc.want, result)
+		}
+	}
+}
+
+// section is the part of out from the line starting with from to the next
+// one containing to (or the end).
+func section(out, from, to string) string {
+	i := strings.Index(out, from)
+	if i < 0 {
+		return ""
+	}
+	out = out[i:]
+	if j := strings.Index(out[len(from):], to); j >= 0 {
+		return out[:len(from)+j]
+	}
+	return out
 }
 
 // run runs the provgate CLI and returns its combined output.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -94,10 +95,14 @@ func deliver(t testing.TB, base, mllpAddr string, o outbound) reply {
 // fee lines, settled in one batch.
 type visitSpec struct {
 	format, psnNo, cert, visitNo, batch, invoice string
-	seq                                          int // the format's place in the test, in msgids
-	run                                          int // the visit's number within a format, in msgids
-	lines                                        []lineSpec
-	medfee, fulamt, preselfpay, inscp            settlement.Fen
+	// insured is the insured place the hospital names (insuplc_admdvs,
+	// AAA027, IN1-3); "" leaves it to the person's registration here,
+	// except in the national envelope, which always names one.
+	insured                           string
+	seq                               int // the format's place in the test, in msgids
+	run                               int // the visit's number within a format, in msgids
+	lines                             []lineSpec
+	medfee, fulamt, preselfpay, inscp settlement.Fen
 }
 
 // lineSpec is one fee line: a catalog item (configs/catalogs), a unit
@@ -168,7 +173,7 @@ func (d driver) changed(o outbound, v visitSpec) outbound {
 func nhsaDriver() driver {
 	env := func(v visitSpec, infno string, step int, input any) outbound {
 		b, _ := json.Marshal(map[string]any{"infno": infno, "msgid": v.msgid(step), "mdtrtarea_admvs": "150100",
-			"insuplc_admdvs": "150826", "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001",
+			"insuplc_admdvs": cmp.Or(v.insured, "150826"), "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "0001",
 			"opter_name": "e2e", "inf_time": "2026-03-02 10:00:00", "fixmedins_code": "H15010100001",
 			"fixmedins_name": "呼和浩特市第一示范医院", "input": input})
 		return outbound{"/nhsa/" + infno, b}
@@ -367,9 +372,13 @@ func formatDrivers() []driver {
 // registers, 2720 with KC22 rows uploads the lines and settles them.
 func legacyXMLDriver() driver {
 	msg := func(v visitSpec, msgno string, step int, body string) outbound {
+		insured := ""
+		if v.insured != "" {
+			insured = "<AAA027>" + v.insured + "</AAA027>"
+		}
 		return outbound{"/legacy/xml", []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <HOSDATA>
-  <HEAD><MSGNO>` + msgno + `</MSGNO><MSGID>` + v.msgid(step) + `</MSGID><AKB020>H15010100001</AKB020>` +
+  <HEAD><MSGNO>` + msgno + `</MSGNO><MSGID>` + v.msgid(step) + `</MSGID><AKB020>H15010100001</AKB020>` + insured +
 			`<OPERID>0001</OPERID><OPTTIME>20260302100000</OPTTIME></HEAD>
   <BODY><AAC002>` + v.cert + `</AAC002><AKC190>` + v.visitNo + `</AKC190>` + body + `</BODY>
 </HOSDATA>`)}
@@ -568,12 +577,16 @@ func hl7Driver(mllp bool) driver {
 		channel, name = "mllp", "hl7v2-mllp"
 	}
 	msg := func(v visitSpec, typ string, step int, segs ...string) outbound {
+		insured := ""
+		if v.insured != "" {
+			insured = "|" + v.insured // IN1-3
+		}
 		head := []string{
 			"MSH|^~\\&|HIS|H15010100001|PROVGATE|150000|20260302100000||" + typ + "|" + v.msgid(step) + "|P|2.5",
 			"EVN|" + strings.Split(typ, "^")[1] + "|20260302100000|||0001",
 			"PID|1||" + v.cert + "^^^^NI||王秀兰||19800315|F",
 			"PV1|1|O|||||D1^医生|||A03^内科||||||||11|" + v.visitNo + "^^^H15010100001^VN" + strings.Repeat("|", 25) + "20260302090000",
-			"IN1|1|310",
+			"IN1|1|310" + insured,
 		}
 		return outbound{channel, []byte(strings.Join(append(head, segs...), "\r") + "\r")}
 	}
