@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,18 @@ import (
 	"github.com/provgate/provgate/national"
 	"github.com/provgate/provgate/storage"
 )
+
+// tuneGC lets the heap grow to three times what is live before collecting,
+// unless GOGC says otherwise: a node allocates briskly (decoded requests,
+// encoded answers) and keeps little, and with Go's default the collector
+// took about a tenth of the cluster's CPU under load. Measured with
+// provgate bench (128 clients, three nodes): ~15% less CPU per write for
+// ~45% more peak memory (1.3 → 1.9 GiB for the three nodes).
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+}
 
 // overrides are the flags that take precedence over the config file, so
 // scripts and tests can start nodes side by side from one file.
@@ -120,6 +133,7 @@ func serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := start(ctx, cfg, cfg.logger())
