@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"sync"
 
 	json "github.com/goccy/go-json"
 	"github.com/klauspost/compress/s2"
@@ -23,16 +24,26 @@ const (
 	compressAbove  = 256
 )
 
+var s2Scratch = sync.Pool{New: func() any { return new([]byte) }}
+
 // encodeValue is the stored form of v.
 func encodeValue(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil || len(b) <= compressAbove {
 		return b, err
 	}
-	buf := make([]byte, 1+s2.MaxEncodedLen(len(b)))
-	buf[0] = compressedMark
-	n := len(s2.Encode(buf[1:], b))
-	return buf[:1+n], nil
+	// S2 wants room for the worst case; a pooled scratch buffer spares
+	// allocating and zeroing that much for every value.
+	scratch := s2Scratch.Get().(*[]byte)
+	defer s2Scratch.Put(scratch)
+	if need := s2.MaxEncodedLen(len(b)); cap(*scratch) < need {
+		*scratch = make([]byte, need)
+	}
+	enc := s2.Encode((*scratch)[:cap(*scratch)], b)
+	out := make([]byte, 1+len(enc))
+	out[0] = compressedMark
+	copy(out[1:], enc)
+	return out, nil
 }
 
 // plainValue returns a stored value's JSON, decompressing it if needed.
