@@ -214,3 +214,32 @@ func TestRestoreRefusesCorruptSnapshot(t *testing.T) {
 		})
 	}
 }
+
+// A transaction remembers which version is in force, and forgets it when it
+// stores a new version: a batch that imports a policy and then settles
+// uses the new one.
+func TestVersionInForceAfterImportInTheSameTransaction(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	mustUpdate(t, s, func(tx *Tx) error { return tx.PutPolicy(policy("v1", "2023-01-01", 7000)) })
+	mustUpdate(t, s, func(tx *Tx) error {
+		for _, step := range []struct {
+			put  *settlement.Policy
+			want string
+		}{
+			{nil, "v1"},
+			{nil, "v1"},
+			{&settlement.Policy{}, "v2"},
+		} {
+			if step.put != nil {
+				if err := tx.PutPolicy(policy("v2", "2024-07-01", 8000)); err != nil {
+					return err
+				}
+			}
+			p, ok, err := tx.PolicyAt("450100", "310", "2025-01-01")
+			if err != nil || !ok || p.Version != step.want {
+				t.Errorf("PolicyAt = %q, %v, %v; want %s", p.Version, ok, err, step.want)
+			}
+		}
+		return nil
+	})
+}

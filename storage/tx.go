@@ -24,6 +24,11 @@ type Tx struct {
 	txn   *badger.Txn
 	cache *sync.Map // decoded immutable values by key (Store.immutable); nil disables
 	hot   *hotCache // decoded hot values with their bytes (Store.hot); nil disables
+	// versions remembers latestKeyBefore's answers for this transaction:
+	// every settlement in a batch asks which policy and catalog version is
+	// in force, and an iterator in a transaction with pending writes sorts
+	// them all first. Writing a policy or catalog clears it.
+	versions map[string][]byte
 }
 
 // getImmutable is get for keys whose value never changes once written.
@@ -262,6 +267,7 @@ func (tx *Tx) Accumulators(psnNo, insutype string, year int) (settlement.Accumul
 // same version again with the same content is a no-op, with other content a
 // conflict, as is a second version on the same effective date.
 func (tx *Tx) PutPolicy(p settlement.Policy) error {
+	clear(tx.versions)
 	k := key(prefixPolicy, p.InsuredAdmdvs, p.Insutype, p.EffectiveFrom)
 	var old settlement.Policy
 	ok, err := tx.get(k, &old)
@@ -322,6 +328,7 @@ func (tx *Tx) PolicyAt(insuredAdmdvs, insutype, date string) (settlement.Policy,
 // PutCatalog stores a catalog version and its items, immutably like
 // policies.
 func (tx *Tx) PutCatalog(c settlement.Catalog) error {
+	clear(tx.versions)
 	k := key(prefixCatalog, c.TreatAdmdvs, c.EffectiveFrom)
 	var old settlement.CatalogVersion
 	ok, err := tx.get(k, &old)
@@ -369,6 +376,19 @@ func (tx *Tx) CatalogItem(v settlement.CatalogVersion, code string) (settlement.
 // latestKeyBefore finds, under prefix, the key with the greatest final
 // part (a date) not after date.
 func (tx *Tx) latestKeyBefore(prefix []byte, date string) ([]byte, bool) {
+	memo := string(prefix) + "\x00" + date
+	if k, ok := tx.versions[memo]; ok {
+		return k, k != nil
+	}
+	k, ok := tx.seekLatestBefore(prefix, date)
+	if tx.versions == nil {
+		tx.versions = make(map[string][]byte)
+	}
+	tx.versions[memo] = k
+	return k, ok
+}
+
+func (tx *Tx) seekLatestBefore(prefix []byte, date string) ([]byte, bool) {
 	opts := badger.DefaultIteratorOptions
 	opts.Reverse = true
 	opts.Prefix = prefix
