@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +32,8 @@ type bench struct {
 	paasID   string
 	token    string
 	run      string // makes msgids unique per run
+
+	cpuProfile string
 }
 
 type benchResult struct {
@@ -70,10 +74,22 @@ percentiles per transaction. It uses the example configuration's demo hospital a
 	cmd.Flags().IntVar(&b.lines, "lines", 20, "fee lines per visit")
 	cmd.Flags().StringVar(&b.paasID, "paas-id", demoPaasID, "x-tif-paasid of the hospital")
 	cmd.Flags().StringVar(&b.token, "hospital-token", demoToken, "the hospital's token")
+	cmd.Flags().StringVar(&b.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	return cmd
 }
 
 func (b *bench) execute(ctx context.Context, out io.Writer) error {
+	if b.cpuProfile != "" {
+		f, err := os.Create(b.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: b.clients + 8}}
 	results := make(chan benchResult, 4096)
 	var all []benchResult
