@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	json "github.com/goccy/go-json"
@@ -33,7 +31,11 @@ func (s *Server) crossProvince(ctx context.Context, a settlement.Answer) (settle
 		return a, nil, nil
 	}
 	if s.cfg.Upstream == nil {
-		return a, nil, settlement.Errorf(settlement.CodeUpstream, "no national platform configured")
+		fate := settlement.UpstreamNothingDone
+		if o.Pending != nil {
+			fate = settlement.UpstreamPending // the intent is written: a node with a platform will drive it
+		}
+		return a, nil, settlement.Errorf(settlement.CodeUpstream, "no national platform configured", fate)
 	}
 	if o.Pending != nil {
 		ans, err := s.cfg.Upstream.Wait(ctx, *o.Pending)
@@ -51,7 +53,10 @@ func (s *Server) crossProvince(ctx context.Context, a settlement.Answer) (settle
 // platform), as a national HIS does before it registers. Later messages
 // name the visit, which keeps the psn_no. The request's digest is left as
 // the hospital's message made it: the psn_no follows from the certificate,
-// so a retry of the message still matches its stored answer.
+// so a retry of the message still matches its stored answer. The lookup
+// carries the registration's msgid; like every cross-province read it is
+// sent under a msgid of its own (<msgid>-1101-<stamp>, national.Outbox.Query),
+// so a lookup made again for a retried message is not taken for the first.
 func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Request) error {
 	var psnNo *string
 	switch {
@@ -67,7 +72,7 @@ func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Req
 		req.Remote != nil || s.cfg.Upstream == nil || !settlement.CrossProvince(req.TreatAdmdvs, req.InsuredAdmdvs) {
 		return nil // the national HIS sends the psn_no; a national relay carries the hospital's own message
 	}
-	q := settlement.Request{Kind: settlement.KindPersonInfo, MsgID: lookupMsgID(req.MsgID, s.cfg.Now()),
+	q := settlement.Request{Kind: settlement.KindPersonInfo, MsgID: req.MsgID,
 		Hospital: req.Hospital, TreatAdmdvs: req.TreatAdmdvs, InsuredAdmdvs: req.InsuredAdmdvs, Operator: req.Operator,
 		Person: &settlement.PersonQuery{CertType: ref.CertType, CertNo: ref.CertNo}}
 	var r relayer
@@ -88,19 +93,11 @@ func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Req
 		} `json:"baseinfo"`
 	}
 	if raw == nil || json.Unmarshal(raw, &out) != nil || out.Baseinfo.PsnNo == "" {
-		return settlement.Errorf(settlement.CodeUpstream, settlement.Bi("参保地1101应答缺少人员编号", "the insured place's 1101 answer has no psn_no"))
+		return settlement.Errorf(settlement.CodeUpstream, settlement.Bi("参保地1101应答缺少人员编号", "the insured place's 1101 answer has no psn_no"),
+			settlement.UpstreamNothingDone)
 	}
 	*psnNo = out.Baseinfo.PsnNo
 	return nil
-}
-
-// lookupMsgID is the msgid of the 1101 namePerson sends: the hospital's
-// msgid, marked, and made unique per lookup. The platform keeps every
-// msgid's request and refuses the same msgid with other bytes, and a
-// lookup's inf_time moves with the clock, so a lookup made again for a
-// retried message needs a msgid of its own.
-func lookupMsgID(msgid string, now time.Time) string {
-	return msgid + "-1101-" + strconv.FormatInt(now.UnixMilli(), 36)
 }
 
 // PlatformCredentials are the national platform's x-tif credentials.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,16 +74,39 @@ func (o *Outbox) Wait(ctx context.Context, in settlement.Intent) (settlement.Ans
 }
 
 // Query sends a cross-province read (1101, 2001, 5206, the
-// pre-settlements) and returns the insured place's output.
+// pre-settlements) and returns the insured place's output. The read goes
+// out under a msgid of its own, readMsgID.
 func (o *Outbox) Query(ctx context.Context, wire settlement.Request, st settlement.Stamp) (json.RawMessage, error) {
-	reply, err := o.call(ctx, wire, wire.MsgID, st)
+	reply, err := o.call(ctx, wire, readMsgID(wire.MsgID, wire.Kind, st), st, settlement.UpstreamNothingDone)
 	if err != nil {
 		return nil, err
 	}
 	if reply.Infcode != 0 {
-		return nil, nhsa.DecodeErrMsg(reply.ErrMsg)
+		return nil, nhsa.DecodeErrMsg(reply.ErrMsg, settlement.UpstreamNothingDone)
 	}
 	return reply.Output, nil
+}
+
+// readMsgID is the msgid a cross-province read is sent under: the
+// hospital's msgid, the infno, and the read's stamp in base 36, e.g.
+// H15010100001202601011000000001-1101-mk3v0q2a.
+//
+// The platform (and the hub) keeps every msgid with the bytes first sent
+// under it and refuses the same msgid with other bytes (E4901). A write's
+// bytes never change: its intent and stamp are replicated, so every
+// re-drive sends them again. A read is not recorded anywhere, here or at
+// the insured place, and its stamp (hence inf_time) is taken when it is
+// answered, so a hospital that retries a 1101 with the same msgid a second
+// later would send other bytes under the same msgid and be refused. Nor
+// is a stable body the answer: the hospital's own inf_time may change on a
+// retry (a retry is judged by its input alone), other formats carry none,
+// and the platform would answer a retry from its memory of the first
+// answer, where a local read answers afresh. So each read gets a msgid of
+// its own, tied to its stamp: one msgid, one body. The client's retries
+// within one Query keep it, so the platform still deduplicates those; the
+// hospital's msgid leads, so the platform's logs still name it.
+func readMsgID(msgid string, kind settlement.Kind, st settlement.Stamp) string {
+	return msgid + "-" + string(kind) + "-" + strconv.FormatInt(st.UnixMilli, 36)
 }
 
 // Run re-drives pending intents while this node leads, every interval,
@@ -135,14 +159,14 @@ func (o *Outbox) once(in settlement.Intent) (settlement.Answer, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	start := time.Now()
-	reply, err := o.call(ctx, in.Wire, in.MsgID, in.Stamp)
+	reply, err := o.call(ctx, in.Wire, in.MsgID, in.Stamp, settlement.UpstreamPending)
 	if err != nil {
 		o.log.Warn("cross-province call pending", "infno", string(in.Wire.Kind), "msgid", in.MsgID, "err", err)
 		return settlement.Answer{}, err
 	}
 	var c settlement.Completion
 	if reply.Infcode != 0 {
-		e := nhsa.DecodeErrMsg(reply.ErrMsg)
+		e := nhsa.DecodeErrMsg(reply.ErrMsg, settlement.UpstreamPending)
 		if e.Class() == settlement.ClassUnavailable {
 			// The insured place could not decide yet (its own leader
 			// change): still pending.
@@ -153,7 +177,7 @@ func (o *Outbox) once(in settlement.Intent) (settlement.Answer, error) {
 		rec, err := nhsa.DecodeSettlementOutput(reply.Output)
 		if err != nil {
 			o.log.Error("cross-province answer unreadable; intent stays pending", "msgid", in.MsgID, "err", err)
-			return settlement.Answer{}, settlement.Errorf(settlement.CodeUpstream, "unreadable answer")
+			return settlement.Answer{}, settlement.Errorf(settlement.CodeUpstream, "unreadable answer", settlement.UpstreamPending)
 		}
 		c.Record = &rec
 	}
@@ -163,7 +187,9 @@ func (o *Outbox) once(in settlement.Intent) (settlement.Answer, error) {
 	return a, err
 }
 
-func (o *Outbox) call(ctx context.Context, wire settlement.Request, msgID string, st settlement.Stamp) (Reply, error) {
+// call sends wire under msgID. A failure to get an answer is E5004, whose
+// reason says what became of the request (fate).
+func (o *Outbox) call(ctx context.Context, wire settlement.Request, msgID string, st settlement.Stamp, fate settlement.Text) (Reply, error) {
 	input, err := nhsa.WireInput(wire)
 	if err != nil {
 		return Reply{}, err
@@ -179,7 +205,7 @@ func (o *Outbox) call(ctx context.Context, wire settlement.Request, msgID string
 		if !errors.Is(err, ErrUnavailable) {
 			reason = err.Error()
 		}
-		return Reply{}, settlement.Errorf(settlement.CodeUpstream, reason)
+		return Reply{}, settlement.Errorf(settlement.CodeUpstream, reason, fate)
 	}
 	return reply, nil
 }

@@ -150,7 +150,7 @@ var catalogue = map[Code]codeInfo{
 	CodeUnavailable:        {ClassUnavailable, "平台暂不可用（%s），请使用相同报文ID重试", "gateway temporarily unavailable (%s), retry with the same msgid"},
 	CodeInProgressOther:    {ClassConflict, "就诊 %s 的跨省结算正在参保地办理中（报文ID %s），请用该报文ID重试查询结果", "a cross-province settlement of visit %s is in progress at the insured place (msgid %s); retry that msgid for its result"},
 	CodeInProgress:         {ClassUnavailable, "跨省交易正在参保地办理中，请使用相同报文ID重试（不会重复结算）", "the cross-province transaction is in progress at the insured place; retry with the same msgid (it will not settle twice)"},
-	CodeUpstream:           {ClassUnavailable, "国家平台暂不可用（%s），交易已登记待办，请使用相同报文ID重试", "the national platform is unavailable (%s); the transaction is kept pending, retry with the same msgid"},
+	CodeUpstream:           {ClassUnavailable, "国家平台暂不可用（%s），%s，请使用相同报文ID重试", "the national platform is unavailable (%s); %s, retry with the same msgid"},
 	CodeInternal:           {ClassInternal, "平台内部错误，请联系省平台运维（参考号 %s）", "internal error, contact provincial IT (reference %s)"},
 }
 
@@ -177,6 +177,20 @@ type Text struct{ ZH, EN string }
 
 // Bi returns a two-language detail for Errorf.
 func Bi(zh, en string) Text { return Text{zh, en} }
+
+// The second argument of CodeUpstream: what became of the request the
+// national platform did not answer. The hospital's next step is the same
+// (retry with the same msgid) but what it may tell the patient is not: a
+// cross-province write is replicated as an intent before the platform is
+// called, so it stays pending and the leader keeps re-driving it; a read
+// (1101, 2001, 5206, the pre-settlements) and the person lookup of a
+// registration are sent at once and leave nothing behind.
+var (
+	UpstreamPending = Bi("交易已登记待办，不会重复办理",
+		"the transaction is kept pending and will not be done twice")
+	UpstreamNothingDone = Bi("本次请求未办理，未登记任何内容",
+		"nothing was done or recorded")
+)
 
 // Errorf builds the Error for code with the reason's arguments. A Text
 // argument contributes its Chinese to the Chinese reason and its English to

@@ -119,13 +119,15 @@ func DecodeSettlementOutput(out json.RawMessage) (settlement.Record, error) {
 
 // DecodeErrMsg reads a refusal's err_msg back into the error it was made
 // from ("[E4105] 中文 / English"); a message in another shape is kept
-// whole as the reason of an upstream refusal.
-func DecodeErrMsg(msg string) *settlement.Error {
+// whole as the reason of an upstream refusal (E5004), whose fate says what
+// became of the request (settlement.UpstreamPending or UpstreamNothingDone:
+// only the caller knows whether it sent a write or a read).
+func DecodeErrMsg(msg string, fate settlement.Text) *settlement.Error {
 	if len(msg) > 8 && msg[0] == '[' && msg[6] == ']' {
 		zh, en, _ := strings.Cut(strings.TrimSpace(msg[7:]), " / ")
 		return &settlement.Error{Code: settlement.Code(msg[1:6]), ZH: zh, EN: en}
 	}
-	return settlement.Errorf(settlement.CodeUpstream, msg)
+	return settlement.Errorf(settlement.CodeUpstream, msg, fate)
 }
 
 // EncodeRelayed answers a hospital with an output the insured place

@@ -30,11 +30,21 @@ type procCluster struct {
 
 func startProcCluster(t *testing.T, size int, extra ...func(id string) []string) *procCluster {
 	t.Helper()
+	return startCluster(t, "node", "", size, extra...)
+}
+
+// startCluster starts size nodes named prefix1, prefix2... from config (""
+// is the example configuration): the first bootstraps, the others join it.
+func startCluster(t *testing.T, prefix, config string, size int, extra ...func(id string) []string) *procCluster {
+	t.Helper()
 	c := &procCluster{t: t, nodes: map[string]*process{}, args: map[string][]string{}}
 	var first string
 	for i := 1; i <= size; i++ {
-		id := fmt.Sprintf("node%d", i)
+		id := fmt.Sprintf("%s%d", prefix, i)
 		args := []string{"--node-id", id, "--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t)}
+		if config != "" {
+			args = append(args, "--config", config)
+		}
 		if i == 1 {
 			args = append(args, "--bootstrap")
 		} else {
@@ -98,16 +108,28 @@ func (c *procCluster) killAndRestart(id string, down time.Duration) {
 // does when its readiness fails), stops it with stop, and starts bin on the
 // same data, joining through a surviving member.
 func (c *procCluster) restart(id string, down time.Duration, stop func(*process), bin string) {
+	c.stop(id, stop)
+	time.Sleep(down)
+	c.rejoin(id, bin)
+}
+
+// stop takes a node out of the clients' rotation and stops it with stop.
+func (c *procCluster) stop(id string, stop func(*process)) {
 	c.mu.Lock()
 	p := c.nodes[id]
 	delete(c.nodes, id)
+	c.mu.Unlock()
+	stop(p)
+}
+
+// rejoin starts bin on a stopped node's data, joining through a member.
+func (c *procCluster) rejoin(id string, bin string) {
+	c.mu.Lock()
 	var through string
 	for _, q := range c.nodes {
 		through = strings.TrimPrefix(q.base, "http://")
 	}
 	c.mu.Unlock()
-	stop(p)
-	time.Sleep(down)
 	args := []string{}
 	for i := 0; i < len(c.args[id]); i++ {
 		switch c.args[id][i] {

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,8 +23,8 @@ import (
 )
 
 // The two-province set-up of the cross-province tests: Inner Mongolia (15,
-// three nodes, the treatment place), Jiangxi (36, one node, the insured
-// place) and the hub between them, all on loopback.
+// three nodes, the treatment place), Jiangxi (36, the insured place, one
+// node or three) and the hub between them, all on loopback.
 const (
 	jxPsn  = "36010000000001"
 	jxCert = "360102198506120024"
@@ -78,22 +80,18 @@ func (h *testHub) admin(method, path string, body any) {
 	}
 }
 
-func startTwoProvinces(t *testing.T) (*procCluster, *procCluster, *testHub) {
+// startTwoProvinces starts Inner Mongolia's three nodes, Jiangxi's jxSize
+// (jx1, jx2...) and the hub, which knows every node of both and fails over
+// between them in that order.
+func startTwoProvinces(t *testing.T, jxSize int) (*procCluster, *procCluster, *testHub) {
 	hubAddr := freeAddr(t)
-	url := "http://" + hubAddr
-	im := startProcCluster(t, 3, func(string) []string { return []string{"--national-url", url} })
-	jxArgs := []string{"--config", "../../configs/jiangxi/provgate.yaml", "--node-id", "jx1", "--bootstrap",
-		"--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t), "--national-url", url}
-	jx := &procCluster{t: t, nodes: map[string]*process{"jx1": startServeArgs(t, jxArgs, "PROVGATE_ADMIN_TOKEN=s3cret")},
-		args: map[string][]string{"jx1": jxArgs}}
-	var imNodes []string
-	for _, p := range im.nodes {
-		imNodes = append(imNodes, p.base)
-	}
+	hubURL := func(string) []string { return []string{"--national-url", "http://" + hubAddr} }
+	im := startProcCluster(t, 3, hubURL)
+	jx := startCluster(t, "jx", "../../configs/jiangxi/provgate.yaml", jxSize, hubURL)
 	hub, err := national.NewHub(national.HubConfig{PaasID: "nhsa-hub", Secret: "hub-demo-secret", AdminToken: "hubtoken",
 		Provinces: []national.Province{
-			{Name: "内蒙古", Prefix: "15", Nodes: imNodes, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"},
-			{Name: "江西", Prefix: "36", Nodes: []string{jx.nodes["jx1"].base}, PaasID: "prov-36", Secret: "jiangxi-demo-secret"},
+			{Name: "内蒙古", Prefix: "15", Nodes: im.urls(), PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"},
+			{Name: "江西", Prefix: "36", Nodes: jx.urls(), PaasID: "prov-36", Secret: "jiangxi-demo-secret"},
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -102,15 +100,34 @@ func startTwoProvinces(t *testing.T) (*procCluster, *procCluster, *testHub) {
 	h.start()
 	t.Cleanup(h.stop)
 	for _, c := range []*procCluster{im, jx} {
-		deadline := time.Now().Add(20 * time.Second)
-		for c.leader() == "" {
-			if time.Now().After(deadline) {
-				t.Fatal("no leader")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		c.awaitLeader(t, "")
 	}
 	return im, jx, h
+}
+
+// urls is the base URL of every node, in the order of their ids.
+func (c *procCluster) urls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := slices.Sorted(maps.Keys(c.nodes))
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = c.nodes[id].base
+	}
+	return out
+}
+
+// awaitLeader waits until a node other than not leads, and returns it.
+func (c *procCluster) awaitLeader(t *testing.T, not string) string {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if id := c.leader(); id != "" && id != not {
+			return id
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader (other than %q) after 20s", not)
+		}
+	}
 }
 
 // visitFor registers the Jiangxi patient at the Hohhot hospital and
@@ -166,16 +183,33 @@ func verified(t *testing.T, c *procCluster, records int64, what string) {
 	t.Logf("%s: %d records, accumulators equal the sum of the records", what, records)
 }
 
+// TestCrossProvinceSettlementThroughTheHub runs the cross-province flows
+// between two real clusters, Inner Mongolia (treatment place) and Jiangxi
+// (insured place), three processes each, and the hub: settlements, cancel,
+// reversal, a read retried with its msgid, and each failure the platform
+// must survive: the answer dropped, the hub down, the leader of either
+// province SIGKILLed while a call is held. Every acknowledged settlement is
+// decided once, on every node of both provinces, with the same amounts on
+// both sides.
 func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process two-province test (-short)")
 	}
-	im, jx, hub := startTwoProvinces(t)
+	im, jx, hub := startTwoProvinces(t, 3)
 	client, err := national.NewClient(national.ClientConfig{URL: "http://" + hub.addr, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	records := int64(0)
+
+	// A cross-province read, which the hospital retries later with the same
+	// msgid (below): it is answered again, not refused as the msgid's reuse.
+	person := map[string]any{"data": map[string]any{"mdtrt_cert_type": "02", "mdtrt_cert_no": jxCert}}
+	read := im.retryingFor(t, jxPlc, "1101", "XP001101", person)
+	if read.code() != "0" || field(t, read.Output, "baseinfo", "psn_no") != jxPsn {
+		t.Fatalf("cross-province 1101: %s", read.raw)
+	}
+	readAt := time.Now()
 
 	// Outpatient: settle, replay, cancel, settle again, reverse.
 	m := visitFor(t, im, "XP01")
@@ -212,6 +246,14 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	records++
 	_ = stay
 
+	// The read's retry, a second or more after it: its inf_time has moved,
+	// and it goes out under a msgid of its own.
+	time.Sleep(time.Until(readAt.Add(1100 * time.Millisecond)))
+	if again := im.retryingFor(t, jxPlc, "1101", "XP001101", person); again.code() != "0" ||
+		field(t, again.Output, "baseinfo", "psn_no") != jxPsn {
+		t.Errorf("1101 retried with the same msgid: %s", again.raw)
+	}
+
 	// The hub loses the answer after the insured place committed: the
 	// platform client retries with the same msgid and gets the committed one.
 	m = visitFor(t, im, "XP02")
@@ -234,7 +276,7 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 		{"drop_answer faults applied", after.FaultsApplied[national.FaultDropAnswer] - stats.FaultsApplied[national.FaultDropAnswer], 1},
 		{"forwards of XP022207 (the call and its retry)", after.Forwarded["XP022207"], 2},
 		{"of those, answered from Jiangxi's idempotency store", after.Replayed["XP022207"], 1},
-		{"records Jiangxi added", int64(recordsAt(t, jx) - jxRecords), 1},
+		{"records Jiangxi added", recordsAt(t, jx) - jxRecords, 1},
 	} {
 		if c.got != c.want {
 			t.Errorf("dropped answer: %s = %d, want %d (hub stats %+v)", c.what, c.got, c.want, after)
@@ -271,6 +313,11 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	records++
 	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
 
+	// The insured place's leader is SIGKILLed while the hub holds the call.
+	m = visitFor(t, im, "XP05")
+	jxLeaderKilledMidCall(t, im, jx, hub, client, m, "XP052207")
+	records++
+
 	// Every acknowledged settlement is on every node of both provinces,
 	// exactly once; the insured place's accumulators equal its records.
 	verified(t, jx, records, "Jiangxi (insured place)")
@@ -280,12 +327,65 @@ func TestCrossProvinceSettlementThroughTheHub(t *testing.T) {
 	}
 }
 
-// recordsAt is how many settlement records (settlements, cancellations)
-// a node of c holds, as its own verification counts them.
-func recordsAt(t *testing.T, c *procCluster) int {
+// jxLeaderKilledMidCall settles visit m under msgid while the hub holds
+// the call (its delay fault) and Jiangxi's leader is SIGKILLed. When the
+// delay ends the hub forwards the call to the node that answered it last,
+// the dead leader: the connection is refused and it fails over to the
+// next node, which has the new leader decide. If no leader is elected yet
+// the live nodes ask for a retry, the hub answers 503, and the treatment
+// place's client sends the call again, same msgid and bytes (or, its
+// drive over, the outbox re-drives the intent). The hospital gets one
+// settlement, Jiangxi holds one more record, and the killed node, started
+// again, catches up.
+func jxLeaderKilledMidCall(t *testing.T, im, jx *procCluster, hub *testHub, client *national.Client, m, msgid string) {
 	t.Helper()
-	var v struct{ Records int }
-	if err := c.get(c.any(), "/admin/v1/verify", &v); err != nil {
+	leader := jx.awaitLeader(t, "")
+	stats, jxRecords := hub.hub.Stats(), recordsAt(t, jx)
+	hub.admin(http.MethodPost, "/hub/v1/faults", map[string]any{"msgid": msgid, "action": "delay", "delay_ms": 1500, "times": 1})
+	done := make(chan answer, 1)
+	go func() { done <- im.retryingFor(t, jxPlc, "2207", msgid, jxSettle(m)) }()
+	for deadline := time.Now().Add(10 * time.Second); hub.hub.Stats().FaultsApplied[national.FaultDelay] == stats.FaultsApplied[national.FaultDelay]; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the call %s never reached the hub", msgid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	jx.stop(leader, (*process).kill)
+	t.Logf("SIGKILL Jiangxi's leader %s while the hub holds %s", leader, msgid)
+	a := <-done
+	if a.code() != "0" {
+		t.Fatalf("2207 across the insured place's leader's death: %s", a.raw)
+	}
+	newLeader := jx.awaitLeader(t, leader)
+	after := hub.hub.Stats()
+	t.Logf("settled %.1fs after the kill; Jiangxi's leader is now %s; hub: forwarded %d, replayed %d, failovers +%d, unavailable +%d",
+		time.Since(start).Seconds(), newLeader, after.Forwarded[msgid], after.Replayed[msgid],
+		after.Failovers-stats.Failovers, after.Unavailable-stats.Unavailable)
+	if added := recordsAt(t, jx) - jxRecords; added != 1 {
+		t.Errorf("Jiangxi's new leader holds %d more records after one settlement", added)
+	}
+	// The hub tries first the node that answered last: Jiangxi's first
+	// node, which bootstrapped the cluster and led it until now, unless an
+	// election moved the lead before the kill.
+	if leader == "jx1" && after.Failovers == stats.Failovers {
+		t.Errorf("the hub did not fail over from the dead leader (stats %+v)", after)
+	}
+	agree(t, client, field(t, a.Output, "setlinfo", "setl_id"), m, a)
+	jx.rejoin(leader, binary)
+}
+
+// recordsAt is how many settlement records (settlements, cancellations)
+// the leader of c holds, as its own verification counts them: the leader
+// has applied every write it acknowledged, a follower may lag.
+func recordsAt(t *testing.T, c *procCluster) int64 {
+	t.Helper()
+	id := c.awaitLeader(t, "")
+	c.mu.Lock()
+	p := c.nodes[id]
+	c.mu.Unlock()
+	var v struct{ Records int64 }
+	if err := c.get(p, "/admin/v1/verify", &v); err != nil {
 		t.Fatal(err)
 	}
 	return v.Records
@@ -369,7 +469,7 @@ func TestCrossProvinceOtherFormatsThroughAFollower(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process two-province test (-short)")
 	}
-	im, jx, hub := startTwoProvinces(t)
+	im, jx, hub := startTwoProvinces(t, 1)
 	client, err := national.NewClient(national.ClientConfig{URL: "http://" + hub.addr, PaasID: "prov-15", Secret: "inner-mongolia-demo-secret"})
 	if err != nil {
 		t.Fatal(err)
