@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-demo: build ## start a node with the example configuration and settle a sample visit
+demo: build ## local 3-node cluster, a second province and the hub on loopback, with sample visits
 	./bin/provgate demo --config configs/provgate.yaml
 
 test: ## run every test (race detector on)
