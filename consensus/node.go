@@ -45,11 +45,15 @@ type Config struct {
 	// ApplyTimeout bounds how long a command may wait to enter the log.
 	// Default 5s.
 	ApplyTimeout time.Duration
-	// SnapshotThreshold is how many entries trigger a snapshot. Default 8192.
+	// SnapshotThreshold is how many entries trigger a snapshot. Default
+	// 65536: the state is on disk, so a snapshot only serves to shorten the
+	// log and to seed new nodes, and each one copies the whole state.
 	SnapshotThreshold uint64
-	// SnapshotInterval is how often the threshold is checked. Default 60s.
+	// SnapshotInterval is how often the threshold is checked. Default 2m.
 	SnapshotInterval time.Duration
-	// TrailingLogs is how many entries are kept after a snapshot. Default 10240.
+	// TrailingLogs is how many entries are kept after a snapshot, so a
+	// follower that fell behind catches up from the log rather than by a
+	// whole-state install. Default 65536.
 	TrailingLogs uint64
 	// MaxCommandBytes bounds one log entry. Default 4 MiB.
 	MaxCommandBytes int
@@ -77,13 +81,13 @@ func (c *Config) setDefaults() error {
 		c.ApplyTimeout = 5 * time.Second
 	}
 	if c.SnapshotThreshold == 0 {
-		c.SnapshotThreshold = 8192
+		c.SnapshotThreshold = 65536
 	}
 	if c.SnapshotInterval == 0 {
-		c.SnapshotInterval = 60 * time.Second
+		c.SnapshotInterval = 2 * time.Minute
 	}
 	if c.TrailingLogs == 0 {
-		c.TrailingLogs = 10240
+		c.TrailingLogs = 65536
 	}
 	if c.MaxCommandBytes == 0 {
 		c.MaxCommandBytes = 4 << 20
