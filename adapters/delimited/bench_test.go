@@ -91,7 +91,11 @@ func BenchmarkRoundTrip(b *testing.B) {
 		name    string
 		msg     []byte
 		answers []settlement.Answer
-	}{{"Settle", []byte(benchSettle), settleAnswer()}, {"RegisterGBK", gbkRegister(), registerAnswer()}} {
+	}{
+		{"Settle", []byte(benchSettle), settleAnswer()},
+		{"Fees20", []byte(benchFees), feesAnswer()},
+		{"RegisterGBK", gbkRegister(), registerAnswer()},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			answers := c.answers
 			b.ReportAllocs()
