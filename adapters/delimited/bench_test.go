@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -98,8 +99,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			answers := c.answers
-			b.ReportAllocs()
-			for b.Loop() {
+			cpubench.Measure(b, func() {
 				m, err := Decode(c.msg)
 				if err != nil {
 					b.Fatal(err)
@@ -107,8 +107,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				if _, err := m.Encode(answers); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
 		})
 	}
 }

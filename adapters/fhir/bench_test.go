@@ -4,34 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"syscall"
 	"testing"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
-// cpuTime is the process's CPU time: on a shared machine wall time per op
-// swings with the neighbours' load, CPU time much less.
-func cpuTime() int64 {
-	var r syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
-	return r.Utime.Nano() + r.Stime.Nano()
-}
-
-// measure runs f b.N times and reports, besides ns/op, the CPU time per op
-// and the messages per second of one core it stands for.
-func measure(b *testing.B, f func()) {
-	b.ReportAllocs()
-	start := cpuTime()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f()
-	}
-	b.StopTimer()
-	cpu := float64(cpuTime()-start) / float64(b.N)
-	b.ReportMetric(cpu, "cpu-ns/op")
-	b.ReportMetric(1e9/cpu, "msgs/cpu-s")
-}
+// measure is cpubench.Measure: besides ns/op, the CPU time per op and
+// the messages per second of one core it stands for.
+func measure(b *testing.B, f func()) { cpubench.Measure(b, f) }
 
 // typical is the outpatient Claim of the reference day (register, visit
 // information, three fee lines, settle) as a HIS sends it: compact JSON,

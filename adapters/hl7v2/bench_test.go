@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -94,8 +95,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			a := c.answers(m)
-			b.ReportAllocs()
-			for b.Loop() {
+			cpubench.Measure(b, func() {
 				m, err := Decode(c.body)
 				if err != nil {
 					b.Fatal(err)
@@ -103,8 +103,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				if _, err := m.Encode(a); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -141,8 +142,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			answers := c.answers(b, m)
-			b.ReportAllocs()
-			for b.Loop() {
+			cpubench.Measure(b, func() {
 				m, err := Decode(c.body)
 				if err != nil {
 					b.Fatal(err)
@@ -150,8 +150,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				if _, err := m.Encode(answers); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -69,8 +70,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			a := c.answer(m)
-			b.ReportAllocs()
-			for b.Loop() {
+			cpubench.Measure(b, func() {
 				m, err := Decode(c.body, "")
 				if err != nil {
 					b.Fatal(err)
@@ -78,8 +78,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				if _, err := r.Encode(m.Request.Kind, a); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
 		})
 	}
 }
