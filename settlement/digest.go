@@ -23,13 +23,14 @@ import (
 // first version can be recomputed for a retry that arrives after an
 // upgrade.
 func ContentDigest(format string, r Request) string {
-	d := digesters.Get().(*digester)
-	d.b = d.b[:0]
+	buf := digestBuffers.Get().(*[]byte)
+	d := digester{b: (*buf)[:0]}
 	d.str(format)
-	d.request(&r)
+	d = d.request(&r)
 	sum := sha256.Sum256(d.b)
 	if cap(d.b) <= maxPooledDigestBuffer {
-		digesters.Put(d)
+		*buf = d.b
+		digestBuffers.Put(buf)
 	}
 	var out [128]byte
 	b := append(out[:0], digestV2...)
@@ -129,13 +130,18 @@ func isLegacyDigest(d string) bool {
 // (omitempty lists), it does not either, so a request that meant the same
 // before still gets one digest. TestDigestCoversEveryField fails for a
 // field added to these types and not written here.
+//
+// The parts are written by methods that take and return the digester by
+// value: the buffer then lives in the caller's frame, and appending to it
+// stores no pointer through a pointer, which the garbage collector's write
+// barrier would otherwise record, value after value, while it marks.
 type digester struct{ b []byte }
 
 // A canonical 20-line fee upload is about 3 KB; buffers grown by a much
 // larger request are left to the collector instead of kept.
 const maxPooledDigestBuffer = 64 << 10
 
-var digesters = sync.Pool{New: func() any { return &digester{b: make([]byte, 0, 4096)} }}
+var digestBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (d *digester) uvarint(n uint64) { d.b = binary.AppendUvarint(d.b, n) }
 
@@ -175,16 +181,17 @@ func (d *digester) nullableList(isNil bool, n int) {
 	d.uvarint(uint64(n) + 1)
 }
 
-func (d *digester) strs(ss []string) {
+func (d digester) strs(ss []string) digester {
 	d.list(len(ss))
 	for _, s := range ss {
 		d.str(s)
 	}
+	return d
 }
 
 // request writes every field of a Request but MsgID and Digest, which
 // name the message rather than its content.
-func (d *digester) request(r *Request) {
+func (d digester) request(r *Request) digester {
 	d.str(string(r.Kind))
 	d.str(r.Hospital)
 	d.str(r.TreatAdmdvs)
@@ -197,7 +204,7 @@ func (d *digester) request(r *Request) {
 		d.str(p.VisitNo)
 	}
 	if p := r.Remote; d.present(p != nil) {
-		d.remote(p)
+		d = d.remote(p)
 	}
 	if p := r.Session; d.present(p != nil) {
 		d.str(p.OpterNo)
@@ -246,7 +253,7 @@ func (d *digester) request(r *Request) {
 		d.str(p.Begntime)
 		d.str(p.DiseCodg)
 		d.str(p.DiseName)
-		d.diagnoses(p.Diagnoses)
+		d = d.diagnoses(p.Diagnoses)
 	}
 	if p := r.Admission; d.present(p != nil) {
 		d.str(p.PsnNo)
@@ -263,7 +270,7 @@ func (d *digester) request(r *Request) {
 		d.str(p.Bed)
 		d.str(p.DiseCodg)
 		d.str(p.DiseName)
-		d.diagnoses(p.Diagnoses)
+		d = d.diagnoses(p.Diagnoses)
 	}
 	if p := r.Discharge; d.present(p != nil) {
 		d.str(p.MdtrtID)
@@ -274,12 +281,12 @@ func (d *digester) request(r *Request) {
 		d.str(p.DiseName)
 		d.str(p.DscgWay)
 		d.str(p.DeptCode)
-		d.diagnoses(p.Diagnoses)
+		d = d.diagnoses(p.Diagnoses)
 	}
 	if p := r.Fees; d.present(p != nil) {
 		d.nullableList(p.Lines == nil, len(p.Lines))
 		for i := range p.Lines {
-			d.feeLine(&p.Lines[i])
+			d = d.feeLine(&p.Lines[i])
 		}
 	}
 	if p := r.FeeCancel; d.present(p != nil) {
@@ -308,7 +315,7 @@ func (d *digester) request(r *Request) {
 		}
 	}
 	if p := r.Cancel; d.present(p != nil) {
-		d.cancel(p)
+		d = d.cancel(p)
 	}
 	if p := r.Reversal; d.present(p != nil) {
 		d.str(p.PsnNo)
@@ -316,7 +323,7 @@ func (d *digester) request(r *Request) {
 		d.str(string(p.OInfno))
 	}
 	if p := r.SetlQuery; d.present(p != nil) {
-		d.cancel(p)
+		d = d.cancel(p)
 	}
 	if p := r.Recon; d.present(p != nil) {
 		d.str(p.Insutype)
@@ -352,15 +359,17 @@ func (d *digester) request(r *Request) {
 		d.str(p.Sn)
 		d.str(p.Memo)
 	}
+	return d
 }
 
-func (d *digester) cancel(p *CancelRequest) {
+func (d digester) cancel(p *CancelRequest) digester {
 	d.str(p.SetlID)
 	d.str(p.MdtrtID)
 	d.str(p.PsnNo)
+	return d
 }
 
-func (d *digester) diagnoses(ds []Diagnosis) {
+func (d digester) diagnoses(ds []Diagnosis) digester {
 	d.list(len(ds))
 	for i := range ds {
 		x := &ds[i]
@@ -375,9 +384,10 @@ func (d *digester) diagnoses(ds []Diagnosis) {
 		d.str(x.Time)
 		d.flag(x.Invalid)
 	}
+	return d
 }
 
-func (d *digester) feeLine(l *FeeLine) {
+func (d digester) feeLine(l *FeeLine) digester {
 	d.str(l.FeedetlSn)
 	d.str(l.MdtrtID)
 	d.str(l.PsnNo)
@@ -391,9 +401,10 @@ func (d *digester) feeLine(l *FeeLine) {
 	d.i64(int64(l.Price))
 	d.str(l.HospApprFlag)
 	d.flag(l.HospBear)
+	return d
 }
 
-func (d *digester) remote(p *RemoteOrigin) {
+func (d digester) remote(p *RemoteOrigin) digester {
 	h := &p.Hospital
 	d.str(h.Code)
 	d.str(h.Name)
@@ -402,13 +413,13 @@ func (d *digester) remote(p *RemoteOrigin) {
 	d.str(h.Grade)
 	d.flag(h.InNetwork)
 	d.flag(h.Disabled)
-	d.strs(h.Formats)
-	d.strs(h.MLLPSources)
+	d = d.strs(h.Formats)
+	d = d.strs(h.MLLPSources)
 	d.str(h.PaasID)
 	d.str(h.Token)
 	v := p.Visit
 	if !d.present(v != nil) {
-		return
+		return d
 	}
 	d.str(v.MdtrtID)
 	d.str(v.PsnNo)
@@ -429,7 +440,7 @@ func (d *digester) remote(p *RemoteOrigin) {
 		d.nullableList(b.Lines == nil, len(b.Lines))
 		for j := range b.Lines {
 			l := &b.Lines[j]
-			d.feeLine(&l.FeeLine)
+			d = d.feeLine(&l.FeeLine)
 			d.str(l.Name)
 			d.str(string(l.Class))
 			d.str(l.ChargeType)
@@ -446,5 +457,6 @@ func (d *digester) remote(p *RemoteOrigin) {
 		d.str(b.SetlID)
 		d.str(b.Pending)
 	}
-	d.diagnoses(v.Diagnoses)
+	d = d.diagnoses(v.Diagnoses)
+	return d
 }

@@ -1,7 +1,9 @@
 package settlement
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -27,6 +29,9 @@ func ParseFen(s string) (Fen, error) {
 
 // String formats the amount as yuan with exactly two decimals.
 func (f Fen) String() string { return formatScaled(int64(f), 2) }
+
+// Append appends the amount as String writes it.
+func (f Fen) Append(b []byte) []byte { return appendScaled(b, int64(f), 2) }
 
 // MarshalText writes the amount as yuan ("1200.00"), so stored records and
 // configuration files read as money.
@@ -103,6 +108,10 @@ func ParseQty(s string) (Qty, error) {
 
 func (q Qty) String() string { return trimZeros(formatScaled(int64(q), 4)) }
 
+// Append appends the quantity as String writes it, for encoders that
+// write a line at a time without a string per value.
+func (q Qty) Append(b []byte) []byte { return appendTrimmed(b, int64(q), 4) }
+
 // Price is a unit price scaled by 10^6, the national (16,6) format for pric.
 type Price int64
 
@@ -113,6 +122,9 @@ func ParsePrice(s string) (Price, error) {
 }
 
 func (p Price) String() string { return trimZeros(formatScaled(int64(p), 6)) }
+
+// Append appends the price as String writes it.
+func (p Price) Append(b []byte) []byte { return appendTrimmed(b, int64(p), 6) }
 
 // errTooManyDecimals is returned when a decimal has more fractional digits
 // than its format allows.
@@ -133,9 +145,19 @@ func IsTooManyDecimals(err error) bool {
 // products the calculation forms stay far inside int64.
 const maxIntDigits = 13
 
+// Errors of parseScaled, made once: parsing is on every fee line's path
+// and a refusal needs no allocation either.
+var (
+	errEmptyNumber = errors.New("empty number")
+	errNotDecimal  = errors.New("not a decimal number")
+	errTooLarge    = errors.New("number too large")
+)
+
+// parseScaled reads a decimal into an integer scaled by 10^scale (scale at
+// most 6) without allocating: the digits are accumulated as they are read.
 func parseScaled(s string, scale int) (int64, error) {
 	if s == "" {
-		return 0, fmt.Errorf("empty number")
+		return 0, errEmptyNumber
 	}
 	neg := false
 	switch s[0] {
@@ -145,18 +167,12 @@ func parseScaled(s string, scale int) (int64, error) {
 		s = s[1:]
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") {
-		return 0, fmt.Errorf("not a decimal number")
+	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
+		return 0, errNotDecimal
 	}
-	for _, part := range []string{intPart, frac} {
-		for i := 0; i < len(part); i++ {
-			if part[i] < '0' || part[i] > '9' {
-				return 0, fmt.Errorf("not a decimal number")
-			}
-		}
-	}
-	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
-		return 0, fmt.Errorf("number too large")
+	intPart = strings.TrimLeft(intPart, "0")
+	if len(intPart) > maxIntDigits {
+		return 0, errTooLarge
 	}
 	if len(frac) > scale {
 		// Trailing zeros beyond the scale carry no value ("1.500" is 1.50).
@@ -165,40 +181,74 @@ func parseScaled(s string, scale int) (int64, error) {
 		}
 		frac = frac[:scale]
 	}
-	frac += strings.Repeat("0", scale-len(frac))
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("not a decimal number")
+	// At most 13 integer and 6 decimal digits: below 10^19, inside uint64;
+	// beyond int64 it is refused as strconv.ParseInt refused it.
+	var v uint64
+	for i := 0; i < len(intPart); i++ {
+		v = v*10 + uint64(intPart[i]-'0')
+	}
+	for i := 0; i < len(frac); i++ {
+		v = v*10 + uint64(frac[i]-'0')
+	}
+	for i := len(frac); i < scale; i++ {
+		v *= 10
+	}
+	if v > math.MaxInt64 {
+		return 0, errNotDecimal
 	}
 	if neg {
-		v = -v
+		return -int64(v), nil
 	}
-	return v, nil
+	return int64(v), nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func formatScaled(v int64, scale int) string {
-	var digits, out [48]byte
+	var out [48]byte
+	return string(appendScaled(out[:0], v, scale)) // the only allocation
+}
+
+// appendScaled appends v / 10^scale with exactly scale decimals.
+func appendScaled(o []byte, v int64, scale int) []byte {
+	var digits [24]byte
 	u := uint64(v)
 	if v < 0 {
 		u = uint64(-v)
-	}
-	d := strconv.AppendUint(digits[:0], u, 10)
-	o := out[:0]
-	if v < 0 {
 		o = append(o, '-')
 	}
+	d := strconv.AppendUint(digits[:0], u, 10)
 	if len(d) <= scale {
 		o = append(o, '0', '.')
 		for i := len(d); i < scale; i++ {
 			o = append(o, '0')
 		}
-		o = append(o, d...)
-	} else {
-		o = append(o, d[:len(d)-scale]...)
-		o = append(o, '.')
-		o = append(o, d[len(d)-scale:]...)
+		return append(o, d...)
 	}
-	return string(o) // the only allocation
+	o = append(o, d[:len(d)-scale]...)
+	o = append(o, '.')
+	return append(o, d[len(d)-scale:]...)
+}
+
+// appendTrimmed appends v / 10^scale without trailing zeros after the
+// point, and without the point when nothing follows it: Qty and Price.
+func appendTrimmed(o []byte, v int64, scale int) []byte {
+	o = appendScaled(o, v, scale)
+	i := len(o)
+	for o[i-1] == '0' {
+		i--
+	}
+	if o[i-1] == '.' {
+		i--
+	}
+	return o[:i]
 }
 
 func trimZeros(s string) string {
