@@ -27,12 +27,18 @@ type Message struct {
 // failure is a *settlement.Error naming what is wrong.
 func Decode(body []byte, pathInfno string) (Message, error) {
 	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&env); err != nil {
-		return Message{}, malformed(err)
-	}
-	if dec.More() {
-		return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
+	// A body that is one JSON value, the usual, is read in one call; only
+	// another goes through the stream decoder, which says what is wrong
+	// with it, or reads the first value of several.
+	if json.Unmarshal(body, &env) != nil {
+		env = envelope{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&env); err != nil {
+			return Message{}, malformed(err)
+		}
+		if dec.More() {
+			return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
+		}
 	}
 	h := env.Header
 	if pathInfno != "" {
@@ -306,8 +312,14 @@ const maxFeeLines = 1000
 
 func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.FeeUpload, error) {
 	var lines []feeLine
-	if err := node(nodes, "feedetail", &lines); err != nil {
-		return nil, err
+	raw, ok := nodes["feedetail"]
+	if ok {
+		lines, ok = scanFeeLines(raw)
+	}
+	if !ok {
+		if err := node(nodes, "feedetail", &lines); err != nil {
+			return nil, err
+		}
 	}
 	if len(lines) == 0 {
 		return nil, settlement.Errorf(settlement.CodeMissingField, "input.feedetail[0]")
