@@ -46,7 +46,7 @@ const digestV2 = "2:"
 // LegacyContentDigest is the first version of ContentDigest: SHA-256 of the
 // format, a newline and the request as encoding/json writes it. It is kept
 // only to recognise retries of requests answered before the upgrade; it
-// costs a reflective JSON encoding of the whole request (about a third of
+// costs a reflective JSON encoding of the whole request (about a quarter of
 // a FHIR message's translation), which is why the second version exists.
 func LegacyContentDigest(format string, r Request) string {
 	r.MsgID, r.Digest = "", ""
