@@ -485,3 +485,26 @@ func TestTranscodeStringIsTranscode(t *testing.T) {
 		}
 	})
 }
+
+// TestWriterEncodesAsTheWholeReplyWas: the writer encodes each value in the
+// reply's charset; the result must be what encoding the whole UTF-8 reply
+// at the end gave.
+func TestWriterEncodesAsTheWholeReplyWas(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cs := rapid.SampledFrom([]charset{csUTF8, csGBK, csGB2312, csGB18030}).Draw(t, "charset")
+		values := rapid.SliceOf(rapid.OneOf(rapid.SampledFrom([]string{"", "12.50", "王\U0002A6A5 堃 €", "内科", "a&b<c>", "\x01\xff\ufffe"}),
+			rapid.String())).Draw(t, "values")
+		direct, whole := writer{cs: cs}, writer{cs: csUTF8}
+		for _, w := range []*writer{&direct, &whole} {
+			w.prolog(cs)
+			w.open("HOSDATA")
+			for _, v := range values {
+				w.leaf("V", v)
+			}
+			w.close("HOSDATA")
+		}
+		if want := encodeText(whole.b, cs); !bytes.Equal(direct.b, want) {
+			t.Fatalf("%s %q:\n got %q\nwant %q", cs, values, direct.b, want)
+		}
+	})
+}
