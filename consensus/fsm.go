@@ -178,7 +178,9 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 		if seen.Tombstone {
 			return result{err: settlement.Errorf(settlement.CodeReversedMsgID, req.MsgID)}, nil
 		}
-		if seen.Digest != req.Digest || seen.Kind != req.Kind {
+		// SameContent, not ==: the entry may hold a digest made before the
+		// digest's upgrade, which a retry's new digest must still match.
+		if seen.Kind != req.Kind || !settlement.SameContent(seen.Digest, req) {
 			return result{err: settlement.Errorf(settlement.CodeMsgIDConflict, req.MsgID)}, nil
 		}
 		return result{outcome: seen.Outcome, stamp: seen.Stamp, replayed: true}, nil
@@ -189,7 +191,7 @@ func applyRequest(tx *storage.Tx, req settlement.Request, st settlement.Stamp) (
 		if err != nil {
 			return result{}, err
 		}
-		if in.Digest != req.Digest || in.Kind != req.Kind {
+		if in.Kind != req.Kind || !settlement.SameContent(in.Digest, req) {
 			return result{err: settlement.Errorf(settlement.CodeMsgIDConflict, req.MsgID)}, nil
 		}
 		return result{outcome: settlement.Outcome{Pending: &in}, stamp: in.Stamp}, nil

@@ -476,3 +476,84 @@ func TestReadRightAfterElection(t *testing.T) {
 		t.Fatalf("read after election: %v", err)
 	}
 }
+
+// TestRetryAcrossTheDigestUpgrade: an answer stored before the content
+// digest's second version keeps the first version's digest; a retry after
+// the upgrade carries the second version and is still a retry (through
+// the Raft log, so the first version is recomputed from the request as the
+// log returns it), while other content or another format is a conflict.
+func TestRetryAcrossTheDigestUpgrade(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	seed(t, n)
+	ctx := context.Background()
+	mdtrtID := uploaded(t, n)
+	old := settle("M3", mdtrtID)
+	old.Digest = settlement.LegacyContentDigest("delimited", old)
+	first, err := n.Submit(ctx, old)
+	must(t, err)
+
+	retry := settle("M3", mdtrtID)
+	retry.Digest = settlement.ContentDigest("delimited", retry)
+	again, err := n.Submit(ctx, retry)
+	must(t, err)
+	if !again.Replayed || !reflect.DeepEqual(again.Outcome.Record, first.Outcome.Record) {
+		t.Errorf("a retry after the upgrade was not replayed: %+v", again)
+	}
+
+	other := settle("M3", mdtrtID)
+	other.Settle.Invono = "INV-2"
+	other.Digest = settlement.ContentDigest("delimited", other)
+	_, err = n.Submit(ctx, other)
+	wantCode(t, err, settlement.CodeMsgIDConflict)
+
+	otherFormat := settle("M3", mdtrtID)
+	otherFormat.Digest = settlement.ContentDigest("hl7v2", otherFormat)
+	_, err = n.Submit(ctx, otherFormat)
+	wantCode(t, err, settlement.CodeMsgIDConflict)
+}
+
+// TestPendingIntentAcrossTheDigestUpgrade: the same for a cross-province
+// write still waiting for the insured place, in both directions: stored
+// before the upgrade and retried after it, and stored by an upgraded node
+// and retried through one not yet upgraded (first-version digest).
+func TestPendingIntentAcrossTheDigestUpgrade(t *testing.T) {
+	store, err := storage.Open("", storage.Options{InMemory: true})
+	must(t, err)
+	defer store.Close()
+	req := settle("M3", "M1")
+	other := settle("M3", "M1")
+	other.Settle.Medfee++
+	v1, v2 := settlement.LegacyContentDigest, settlement.ContentDigest
+	for _, c := range []struct {
+		name           string
+		stored, digest func(string, settlement.Request) string
+		req            settlement.Request
+		format         string
+		pending        bool
+	}{
+		{"stored before, same content", v1, v2, req, "fhir", true},
+		{"stored before, other content", v1, v2, other, "fhir", false},
+		{"stored before, other format", v1, v2, req, "hl7v2", false},
+		{"retried through an old node, same content", v2, v1, req, "fhir", true},
+		{"retried through an old node, other content", v2, v1, other, "fhir", false},
+		{"retried through an old node, other format", v2, v1, req, "hl7v2", false},
+	} {
+		in := settlement.Intent{Hospital: req.Hospital, MsgID: req.MsgID, Kind: req.Kind,
+			Digest: c.stored("fhir", req), Stamp: settlement.Stamp{UnixMilli: 1, Index: 7}}
+		must(t, store.Update(func(tx *storage.Tx) error { return tx.ApplyChanges(settlement.Changes{Intent: &in}) }))
+		c.req.Digest = c.digest(c.format, c.req)
+		must(t, store.Update(func(tx *storage.Tx) error {
+			res, err := applyRequest(tx, c.req, settlement.Stamp{UnixMilli: 2, Index: 8})
+			if err != nil {
+				return err
+			}
+			switch {
+			case c.pending && (res.err != nil || res.outcome.Pending == nil || res.outcome.Pending.MsgID != "M3"):
+				t.Errorf("%s: %+v, want the pending intent", c.name, res)
+			case !c.pending && (res.err == nil || res.err.Code != settlement.CodeMsgIDConflict):
+				t.Errorf("%s: %+v, want a msgid conflict", c.name, res)
+			}
+			return nil
+		}))
+	}
+}

@@ -1,7 +1,9 @@
 package settlement
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -28,12 +30,15 @@ func ParseFen(s string) (Fen, error) {
 // String formats the amount as yuan with exactly two decimals.
 func (f Fen) String() string { return formatScaled(int64(f), 2) }
 
+// Append appends the amount as String writes it.
+func (f Fen) Append(b []byte) []byte { return appendScaled(b, int64(f), 2) }
+
 // MarshalText writes the amount as yuan ("1200.00"), so stored records and
 // configuration files read as money.
 func (f Fen) MarshalText() ([]byte, error) {
 	// Every stored visit line and record carries several amounts: one
 	// allocation each, not two.
-	return appendScaled(make([]byte, 0, 24), int64(f), 2), nil
+	return f.Append(make([]byte, 0, 24)), nil
 }
 
 // UnmarshalText reads yuan with at most two decimals.
@@ -107,6 +112,10 @@ func ParseQty(s string) (Qty, error) {
 
 func (q Qty) String() string { return trimZeros(formatScaled(int64(q), 4)) }
 
+// Append appends the quantity as String writes it, for encoders that
+// write a line at a time without a string per value.
+func (q Qty) Append(b []byte) []byte { return appendTrimmed(b, int64(q), 4) }
+
 // Price is a unit price scaled by 10^6, the national (16,6) format for pric.
 type Price int64
 
@@ -117,6 +126,9 @@ func ParsePrice(s string) (Price, error) {
 }
 
 func (p Price) String() string { return trimZeros(formatScaled(int64(p), 6)) }
+
+// Append appends the price as String writes it.
+func (p Price) Append(b []byte) []byte { return appendTrimmed(b, int64(p), 6) }
 
 // errTooManyDecimals is returned when a decimal has more fractional digits
 // than its format allows.
@@ -137,9 +149,19 @@ func IsTooManyDecimals(err error) bool {
 // products the calculation forms stay far inside int64.
 const maxIntDigits = 13
 
+// Errors of parseScaled, made once: parsing is on every fee line's path
+// and a refusal needs no allocation either.
+var (
+	errEmptyNumber = errors.New("empty number")
+	errNotDecimal  = errors.New("not a decimal number")
+	errTooLarge    = errors.New("number too large")
+)
+
+// parseScaled reads a decimal into an integer scaled by 10^scale (scale at
+// most 6) without allocating: the digits are accumulated as they are read.
 func parseScaled(s string, scale int) (int64, error) {
 	if s == "" {
-		return 0, fmt.Errorf("empty number")
+		return 0, errEmptyNumber
 	}
 	neg := false
 	switch s[0] {
@@ -150,10 +172,11 @@ func parseScaled(s string, scale int) (int64, error) {
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
-		return 0, fmt.Errorf("not a decimal number")
+		return 0, errNotDecimal
 	}
-	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
-		return 0, fmt.Errorf("number too large")
+	intPart = strings.TrimLeft(intPart, "0")
+	if len(intPart) > maxIntDigits {
+		return 0, errTooLarge
 	}
 	if len(frac) > scale {
 		// Trailing zeros beyond the scale carry no value ("1.500" is 1.50).
@@ -162,21 +185,25 @@ func parseScaled(s string, scale int) (int64, error) {
 		}
 		frac = frac[:scale]
 	}
-	// At most maxIntDigits significant digits plus the scale: no overflow.
-	var v int64
+	// At most 13 integer and 6 decimal digits: below 10^19, inside uint64;
+	// beyond int64 it is refused as strconv.ParseInt refused it.
+	var v uint64
 	for i := 0; i < len(intPart); i++ {
-		v = v*10 + int64(intPart[i]-'0')
+		v = v*10 + uint64(intPart[i]-'0')
 	}
-	for i := 0; i < scale; i++ {
+	for i := 0; i < len(frac); i++ {
+		v = v*10 + uint64(frac[i]-'0')
+	}
+	for i := len(frac); i < scale; i++ {
 		v *= 10
-		if i < len(frac) {
-			v += int64(frac[i] - '0')
-		}
+	}
+	if v > math.MaxInt64 {
+		return 0, errNotDecimal
 	}
 	if neg {
-		v = -v
+		return -int64(v), nil
 	}
-	return v, nil
+	return int64(v), nil
 }
 
 func allDigits(s string) bool {
@@ -193,7 +220,7 @@ func formatScaled(v int64, scale int) string {
 	return string(appendScaled(out[:0], v, scale)) // the only allocation
 }
 
-// appendScaled appends v as a decimal with scale digits after the point.
+// appendScaled appends v / 10^scale with exactly scale decimals.
 func appendScaled(o []byte, v int64, scale int) []byte {
 	var digits [24]byte
 	u := uint64(v)
@@ -212,6 +239,20 @@ func appendScaled(o []byte, v int64, scale int) []byte {
 	o = append(o, d[:len(d)-scale]...)
 	o = append(o, '.')
 	return append(o, d[len(d)-scale:]...)
+}
+
+// appendTrimmed appends v / 10^scale without trailing zeros after the
+// point, and without the point when nothing follows it: Qty and Price.
+func appendTrimmed(o []byte, v int64, scale int) []byte {
+	o = appendScaled(o, v, scale)
+	i := len(o)
+	for o[i-1] == '0' {
+		i--
+	}
+	if o[i-1] == '.' {
+		i--
+	}
+	return o[:i]
 }
 
 func trimZeros(s string) string {

@@ -1,6 +1,12 @@
 package settlement
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
 
 func TestParseFen(t *testing.T) {
 	tests := []struct {
@@ -97,4 +103,81 @@ func TestLineAmount(t *testing.T) {
 	if _, ok := LineAmount(Price(1<<62), Qty(1<<40)); ok {
 		t.Error("LineAmount did not report overflow")
 	}
+}
+
+// parseScaledReference is parseScaled as first written (string building
+// and strconv.ParseInt): the allocation-free one must agree with it.
+func parseScaledReference(s string, scale int) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" || (hasDot && frac == "") {
+		return 0, false
+	}
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, false
+			}
+		}
+	}
+	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
+		return 0, false
+	}
+	if len(frac) > scale {
+		if strings.Trim(frac[scale:], "0") != "" {
+			return 0, false
+		}
+		frac = frac[:scale]
+	}
+	frac += strings.Repeat("0", scale-len(frac))
+	v, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func TestParseScaledAgreesWithReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789.-+e 9")), 0, 24, -1).Draw(t, "s")
+		scale := rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale")
+		want, ok := parseScaledReference(s, scale)
+		got, err := parseScaled(s, scale)
+		if (err == nil) != ok || got != want {
+			t.Fatalf("parseScaled(%q, %d) = %d, %v; the reference: %d, %v", s, scale, got, err, want, ok)
+		}
+	})
+	for _, s := range []string{"9999999999999.999999", "0009999999999999.999999", "9223372036854.775807", "9223372036854.775808", "-9223372036854.775808"} {
+		want, ok := parseScaledReference(s, 6)
+		if got, err := parseScaled(s, 6); (err == nil) != ok || got != want {
+			t.Errorf("parseScaled(%q, 6) = %d, %v; the reference: %d, %v", s, got, err, want, ok)
+		}
+	}
+}
+
+func TestAppendIsString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.OneOf(rapid.Int64Range(-1e6, 1e6), rapid.Int64()).Draw(t, "v")
+		for _, c := range []struct{ s, a string }{
+			{Fen(v).String(), string(Fen(v).Append([]byte("x")))[1:]},
+			{Qty(v).String(), string(Qty(v).Append(nil))},
+			{Price(v).String(), string(Price(v).Append(nil))},
+		} {
+			if c.s != c.a {
+				t.Fatalf("%d: Append %q, String %q", v, c.a, c.s)
+			}
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -91,11 +92,14 @@ func BenchmarkRoundTrip(b *testing.B) {
 		name    string
 		msg     []byte
 		answers []settlement.Answer
-	}{{"Settle", []byte(benchSettle), settleAnswer()}, {"RegisterGBK", gbkRegister(), registerAnswer()}} {
+	}{
+		{"Settle", []byte(benchSettle), settleAnswer()},
+		{"Fees20", []byte(benchFees), feesAnswer()},
+		{"RegisterGBK", gbkRegister(), registerAnswer()},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			answers := c.answers
-			b.ReportAllocs()
-			for b.Loop() {
+			cpubench.Measure(b, func() {
 				m, err := Decode(c.msg)
 				if err != nil {
 					b.Fatal(err)
@@ -103,8 +107,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				if _, err := m.Encode(answers); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
 		})
 	}
 }

@@ -2,6 +2,7 @@ package delimited
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -65,7 +66,14 @@ func decodeText(body []byte) (string, charset, error) {
 	return strings.TrimPrefix(s, "\uFEFF"), gb18030, nil
 }
 
+// ascii reports whether b is pure ASCII, eight bytes at a time.
 func ascii(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
 			return false

@@ -77,11 +77,11 @@ func (m *Message) decode(text string) ([]settlement.Request, error) {
 	}
 	// Echo the ids in a refusal even when an earlier field is wrong, but
 	// only well-formed ones.
-	if printable(d.f[3], 30) {
-		m.signNo = d.f[3]
+	if v := d.f(3); printable(v, 30) {
+		m.signNo = v
 	}
-	if printable(d.f[4], 30) {
-		m.msgID = d.f[4]
+	if v := d.f(4); printable(v, 30) {
+		m.msgID = v
 	}
 	code := d.text()
 	tx, ok := transactions[code]
@@ -136,14 +136,21 @@ func (d *decoder) centre() string {
 // records splits the input into records at line breaks and '#', skipping
 // blank ones.
 func records(input string) ([]string, error) {
-	recs := make([]string, 0, 4)
+	// Sized once from the separators: a fee upload has a record per line.
+	n := min(strings.Count(input, "\n")+strings.Count(input, "#")+1, MaxRecords+1)
+	recs := make([]string, 0, n)
 	for input != "" {
-		var r string
-		if i := strings.IndexAny(input, "\n#"); i >= 0 {
-			r, input = input[:i], input[i+1:]
-		} else {
-			r, input = input, ""
+		// The next line break, or an earlier '#' (rarer: looked for only
+		// within the line).
+		i := strings.IndexByte(input, '\n')
+		if i < 0 {
+			i = len(input)
 		}
+		if j := strings.IndexByte(input[:i], '#'); j >= 0 {
+			i = j
+		}
+		r := input[:i]
+		input = input[min(i+1, len(input)):]
 		if r = strings.TrimSpace(r); r == "" {
 			continue
 		}

@@ -25,7 +25,11 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 		return nil, errors.New("delimited: " + strconv.Itoa(len(answers)) + " answers for " + strconv.Itoa(len(m.Requests)) + " requests")
 	}
 	last := answers[len(answers)-1].Stamp
-	w := writer{b: make([]byte, 0, 512)}
+	size := 512
+	for i := range answers {
+		size += 100 * len(answers[i].Outcome.Lines) // a line's row is about 90 bytes
+	}
+	w := writer{b: make([]byte, 0, size)}
 	w.b = append(w.b, "0^"...)
 	w.b = last.Time().AppendFormat(w.b, compactDateTime)
 	w.b = appendPadded(w.b, last.Index%1e10, 10)
@@ -167,29 +171,42 @@ func (w *writer) lines(ls []settlement.LineSplit) {
 	w.fen(preselfpay)
 	w.fen(inscp)
 	w.fen(hosp)
+	// The rows of the lines are written to a local slice: see appendScaled.
+	b := w.b
 	for i := range ls {
 		l := &ls[i]
-		w.row()
-		w.str(l.FeedetlSn)
-		w.fen(l.Amount)
-		w.str(l.Qty.String())
-		w.str(l.Price.String())
+		b = append(b, '\n')
+		b = appendStr(b, l.FeedetlSn)
+		b = append(b, '\t')
+		b = appendScaled(b, int64(l.Amount), 2)
+		b = append(b, '\t')
+		b = l.Qty.Append(b)
+		b = append(b, '\t')
+		b = l.Price.Append(b)
+		b = append(b, '\t')
 		if l.PriceCap > 0 {
-			w.fen(l.PriceCap)
-		} else {
-			w.str("") // no price cap
+			b = appendScaled(b, int64(l.PriceCap), 2)
+		} // else no price cap: an empty column
+		b = append(b, '\t')
+		b = appendScaled(b, int64(l.SelfPay), 4)
+		for _, f := range [...]settlement.Fen{l.Fulamt, l.Overlmt, l.Preselfpay, l.Inscp, l.HospPart} {
+			b = append(b, '\t')
+			b = appendScaled(b, int64(f), 2)
 		}
-		w.scaled(int64(l.SelfPay), 4)
-		w.fen(l.Fulamt)
-		w.fen(l.Overlmt)
-		w.fen(l.Preselfpay)
-		w.fen(l.Inscp)
-		w.fen(l.HospPart)
-		w.str(string(l.Class))
-		w.str(l.ChargeType)
-		w.flag(l.Restricted)
-		w.str(l.Memo)
+		b = append(b, '\t')
+		b = appendStr(b, string(l.Class))
+		b = append(b, '\t')
+		b = appendStr(b, l.ChargeType)
+		restricted := byte('0')
+		if l.Restricted {
+			restricted = '1'
+		}
+		b = append(b, '\t', restricted)
+		b = append(b, '\t')
+		b = appendStr(b, l.Memo)
 	}
+	w.b = b
+	w.rows += len(ls)
 }
 
 // record writes a settlement, its preview or its cancellation, then one

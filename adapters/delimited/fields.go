@@ -3,7 +3,8 @@ package delimited
 import (
 	"strconv"
 	"strings"
-	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -26,11 +27,20 @@ var format = settlement.Bi("分隔文本 delimited", "delimited")
 type decoder struct {
 	rec  int // record number; 0 is the header
 	cols []col
-	f    []string
-	i    int // index of the next column to read
+	line string // the record being read
+	nf   int    // its number of fields
+	i    int    // index of the next column to read
 	err  error
-	buf  [maxFields + 2]string
+	// spans are the fields' bounds in line, white space trimmed. Bounds
+	// rather than strings: storing a string stores a pointer, which costs
+	// a write barrier whenever the collector is marking.
+	spans [maxFields + 2]span
 }
+
+type span struct{ from, to int32 }
+
+// f returns field i of the current record.
+func (d *decoder) f(i int) string { return d.line[d.spans[i].from:d.spans[i].to] }
 
 func (d *decoder) fail(err error) {
 	if d.err == nil {
@@ -42,44 +52,84 @@ func (d *decoder) fail(err error) {
 // layout: from min to len(cols) fields, plus one empty field when the record
 // ends with a separator (the DLL strings close every field with one).
 func (d *decoder) start(n int, rec string, sep byte, cols []col, min int) bool {
-	d.rec, d.cols, d.i, d.f = n, cols, 0, nil
+	d.rec, d.cols, d.i, d.nf, d.line = n, cols, 0, 0, rec
 	if d.err != nil {
 		return false
 	}
-	f := d.buf[:0]
-	for {
-		i := strings.IndexByte(rec, sep)
+	nf := 0
+	for at := 0; ; {
+		i := strings.IndexByte(rec[at:], sep)
 		if i < 0 {
-			f = append(f, strings.TrimSpace(rec))
+			d.spans[nf] = trimmed(rec, at, len(rec))
+			nf++
 			break
 		}
-		if len(f) == len(cols)+1 {
-			f = append(f, "") // one too many is enough to refuse
+		if nf == len(cols)+1 {
+			d.spans[nf] = span{} // one too many is enough to refuse
+			nf++
 			break
 		}
-		f = append(f, strings.TrimSpace(rec[:i]))
-		rec = rec[i+1:]
+		d.spans[nf] = trimmed(rec, at, at+i)
+		nf++
+		at += i + 1
 	}
-	if len(f) == len(cols)+1 && f[len(cols)] == "" {
-		f = f[:len(cols)]
+	if nf == len(cols)+1 && d.spans[len(cols)].from == d.spans[len(cols)].to {
+		nf = len(cols)
 	}
 	switch {
-	case len(f) < min:
+	case nf < min:
 		want := settlement.Bi("应有 "+strconv.Itoa(len(cols))+" 个字段", strconv.Itoa(len(cols))+" fields expected")
 		if min < len(cols) {
 			want = settlement.Bi("应有至少 "+strconv.Itoa(min)+" 个字段", "at least "+strconv.Itoa(min)+" fields expected")
 		}
-		d.fail(settlement.Errorf(settlement.CodeBadMessage, format, d.pos(len(f)), settlement.Bi(
-			"记录不完整："+want.ZH+"，在第 "+strconv.Itoa(len(f))+" 个字段后结束",
-			"the record is cut short: "+want.EN+", it ends after field "+strconv.Itoa(len(f)))))
+		d.fail(settlement.Errorf(settlement.CodeBadMessage, format, d.pos(nf), settlement.Bi(
+			"记录不完整："+want.ZH+"，在第 "+strconv.Itoa(nf)+" 个字段后结束",
+			"the record is cut short: "+want.EN+", it ends after field "+strconv.Itoa(nf))))
 		return false
-	case len(f) > len(cols):
+	case nf > len(cols):
 		d.fail(settlement.Errorf(settlement.CodeBadMessage, format, d.pos(len(cols)), settlement.Bi(
 			"字段过多：最多 "+strconv.Itoa(len(cols))+" 个字段", "too many fields: at most "+strconv.Itoa(len(cols)))))
 		return false
 	}
-	d.f = f
+	d.nf = nf
 	return true
+}
+
+// trimmed is the span of s[from:to] without the white space
+// strings.TrimSpace removes.
+func trimmed(s string, from, to int) span {
+	v := s[from:to]
+	if v != "" && !startsWithSpace(v) && !endsWithSpace(v) {
+		return span{int32(from), int32(to)} // the usual field: nothing to trim
+	}
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return span{int32(from), int32(from)}
+	}
+	lead := len(v) - len(strings.TrimLeftFunc(v, unicode.IsSpace))
+	return span{int32(from + lead), int32(from + lead + len(t))}
+}
+
+// startsWithSpace and endsWithSpace tell whether strings.TrimSpace has
+// anything to remove, without its work on the usual field.
+func startsWithSpace(v string) bool {
+	if c := v[0]; c < utf8.RuneSelf {
+		return asciiSpace(c)
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return unicode.IsSpace(r)
+}
+
+func endsWithSpace(v string) bool {
+	if c := v[len(v)-1]; c < utf8.RuneSelf {
+		return asciiSpace(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(v)
+	return unicode.IsSpace(r)
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // pos names position i of the current record in both languages.
@@ -112,10 +162,10 @@ func (d *decoder) field(i int) settlement.Text {
 func (d *decoder) next() (string, int) {
 	i := d.i
 	d.i++
-	if d.err != nil || i >= len(d.f) {
+	if d.err != nil || i >= d.nf {
 		return "", i
 	}
-	v := d.f[i]
+	v := d.f(i)
 	if v == "" && d.cols[i].req {
 		d.fail(settlement.Errorf(settlement.CodeMissingField, d.field(i)))
 	}
@@ -218,14 +268,11 @@ func (d *decoder) dateTime() string {
 	if v == "" || d.err != nil {
 		return ""
 	}
-	if len(v) == len(time.DateTime) {
-		if _, err := time.Parse(time.DateTime, v); err == nil {
-			return v
-		}
-	} else if len(v) == len(compactDateTime) {
-		if t, err := time.Parse(compactDateTime, v); err == nil {
-			return t.Format(time.DateTime)
-		}
+	if settlement.IsDateTime(v) {
+		return v
+	}
+	if t, ok := settlement.CompactDateTime(v); ok {
+		return t
 	}
 	d.fail(settlement.Errorf(settlement.CodeBadField, d.field(i), expect(
 		"yyyy-MM-dd HH:mm:ss 或 yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss or yyyyMMddHHmmss", v)))

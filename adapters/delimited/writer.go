@@ -33,14 +33,29 @@ func (w *writer) sep() {
 // a value can never shift the columns after it.
 func (w *writer) str(s string) {
 	w.sep()
+	w.b = appendStr(w.b, s)
+}
+
+func isReplySeparator(c byte) bool { return c == '^' || c == '\t' || c == '\n' || c == '\r' }
+
+// appendStr is str's work on a slice of its own (see appendScaled).
+func appendStr(b []byte, s string) []byte {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		clean = !isReplySeparator(s[i])
+	}
+	if clean {
+		return append(b, s...) // the usual case: copied whole
+	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '^', '\t', '\n', '\r':
-			w.b = append(w.b, ' ')
+			b = append(b, ' ')
 		default:
-			w.b = append(w.b, c)
+			b = append(b, c)
 		}
 	}
+	return b
 }
 
 func (w *writer) int(n int) {
@@ -64,24 +79,30 @@ func (w *writer) fen(f settlement.Fen) { w.scaled(int64(f), 2) }
 // is 0.7000.
 func (w *writer) scaled(v int64, scale int) {
 	w.sep()
+	w.b = appendScaled(w.b, v, scale)
+}
+
+// appendScaled works on a slice of its own rather than on w.b: appending
+// through w would store w.b's pointer at every step, each store a write
+// barrier while the collector marks.
+func appendScaled(b []byte, v int64, scale int) []byte {
 	u := uint64(v)
 	if v < 0 {
-		w.b = append(w.b, '-')
+		b = append(b, '-')
 		u = uint64(-v)
 	}
 	var buf [24]byte
 	d := strconv.AppendUint(buf[:0], u, 10)
 	if len(d) <= scale {
-		w.b = append(w.b, '0', '.')
+		b = append(b, '0', '.')
 		for i := len(d); i < scale; i++ {
-			w.b = append(w.b, '0')
+			b = append(b, '0')
 		}
-		w.b = append(w.b, d...)
-		return
+		return append(b, d...)
 	}
-	w.b = append(w.b, d[:len(d)-scale]...)
-	w.b = append(w.b, '.')
-	w.b = append(w.b, d[len(d)-scale:]...)
+	b = append(b, d[:len(d)-scale]...)
+	b = append(b, '.')
+	return append(b, d[len(d)-scale:]...)
 }
 
 // appendPadded writes v with leading zeros to width digits.

@@ -23,7 +23,7 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 			lines = answers[i].Outcome.Lines
 		}
 	}
-	w := newWriter()
+	w := newWriter(2048 + 900*len(lines)) // an item's adjudication is about 800 bytes
 	w.open('{')
 	w.constant("resourceType", "ClaimResponse")
 	if rec.SetlID != "" || rec.MdtrtID != "" {

@@ -25,7 +25,7 @@ func (m *Message) eligibilityResponse(answers []settlement.Answer) ([]byte, erro
 			asked = b.Insutype
 		}
 	}
-	w := newWriter()
+	w := newWriter(2048)
 	w.open('{')
 	w.constant("resourceType", "CoverageEligibilityResponse")
 	w.key("contained")

@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"strconv"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
@@ -13,10 +12,9 @@ import (
 // encoder to reflect over: about half the time goccy took (see the package
 // documentation). Commas are placed by the writer: a bit per open object or
 // array says whether it has a member yet. A writer lives on its caller's
-// stack; its buffer comes from a pool.
+// stack; its buffer, sized for the reply, becomes the reply.
 type writer struct {
 	b      []byte
-	pooled *[]byte
 	filled uint64 // bit d: the container at depth d has a member
 	depth  int    // replies nest a few levels, far below 64
 	keyed  bool   // a key was just written: the value needs no comma
@@ -141,25 +139,13 @@ func (w *writer) identifier(k, system, value string) {
 	w.close('}')
 }
 
-// buffers keep writers' buffers between replies.
-var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+// newWriter starts a reply of about size bytes. The buffer is allocated
+// for the reply and returned as it is: a pooled buffer would save the
+// allocation but cost a copy of the whole reply, the larger of the two.
+func newWriter(size int) writer { return writer{b: make([]byte, 0, size)} }
 
-// newWriter starts a reply in a pooled buffer.
-func newWriter() writer {
-	p := buffers.Get().(*[]byte)
-	return writer{b: (*p)[:0], pooled: p}
-}
-
-// done returns the JSON written, in a slice of its own, and gives the
-// buffer back (unless an unusually large reply grew it).
-func (w *writer) done() []byte {
-	out := append([]byte(nil), w.b...)
-	if cap(w.b) <= 64<<10 {
-		*w.pooled = w.b[:0]
-		buffers.Put(w.pooled)
-	}
-	return out
-}
+// done returns the JSON written.
+func (w *writer) done() []byte { return w.b }
 
 // plain marks the bytes a JSON string holds as they are.
 var plain = func() (t [256]bool) {

@@ -17,7 +17,7 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	if e == nil {
 		e = settlement.Errorf(settlement.CodeInternal, "-")
 	}
-	w := newWriter()
+	w := newWriter(1024)
 	w.open('{')
 	w.constant("resourceType", "OperationOutcome")
 	w.key("meta")

@@ -132,15 +132,15 @@ func (t *txn) personQuery() []settlement.Request {
 // joinFields writes a segment back as it came, still escaped.
 func joinFields(s *segment, sep byte) string {
 	n := 0
-	for _, f := range s.fields {
-		n += len(f) + 1
+	for i := range s.fields {
+		n += len(s.field(i)) + 1
 	}
 	b := make([]byte, 0, n)
-	for i, f := range s.fields {
+	for i := range s.fields {
 		if i > 0 {
 			b = append(b, sep)
 		}
-		b = append(b, f...)
+		b = append(b, s.field(i)...)
 	}
 	return string(b)
 }

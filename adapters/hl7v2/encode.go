@@ -35,7 +35,11 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 		return nil, fmt.Errorf("hl7v2: %d answers for %d requests", len(answers), len(m.Requests))
 	}
 	st := answers[len(answers)-1].Stamp
-	w := m.header(st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index))
+	size := 512
+	for i := range answers {
+		size += 128 * len(answers[i].Outcome.Lines) // a ZFL segment is about 100 bytes
+	}
+	w := m.header(st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index), size)
 	w.seg("MSA")
 	w.field("AA")
 	w.field(m.ctrlID)
@@ -71,7 +75,7 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	if e == nil {
 		e = settlement.Errorf(settlement.CodeInternal, "nil error")
 	}
-	w := m.header(at.In(chinaTime), m.replyID(string(e.Code), uint64(at.UnixNano()), 0))
+	w := m.header(at.In(chinaTime), m.replyID(string(e.Code), uint64(at.UnixNano()), 0), 512)
 	text := e.EN
 	if m.cs.bilingual {
 		text = e.ZH + " / " + e.EN
@@ -106,9 +110,10 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 }
 
 // header starts a reply with its MSH: sender and receiver swapped, the
-// request's delimiters, version and MSH-18.
-func (m *Message) header(t time.Time, id string) *writer {
-	w := &writer{d: m.d, b: make([]byte, 0, 512)}
+// request's delimiters, version and MSH-18. size is what the reply is
+// expected to need.
+func (m *Message) header(t time.Time, id string, size int) *writer {
+	w := &writer{d: m.d, b: make([]byte, 0, size)}
 	w.b = append(w.b, "MSH"...)
 	w.b = append(w.b, m.d.field)
 	w.b = append(w.b, m.d.msh2()...)
@@ -227,11 +232,10 @@ func (w *writer) segRaw(s string) {
 
 // field adds a field holding v, escaped.
 func (w *writer) field(v string) {
-	w.b = append(w.b, w.d.field)
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
-	w.b = w.d.appendEscaped(w.b, v)
+	w.b = w.d.appendEscaped(append(w.b, w.d.field), v)
 }
 
 // raw adds a field that is already escaped (echoed from the request).

@@ -193,28 +193,35 @@ func (w *writer) fen(v settlement.Fen) { w.decimal(int64(v), 2, false) }
 // national interface writes them: 1.2500 (a ratio), or with trim 1.25 (a
 // quantity or price), without allocating.
 func (w *writer) decimal(v int64, scale int, trim bool) {
-	w.b = append(w.b, w.d.field)
+	w.b = appendDecimal(append(w.b, w.d.field), v, scale, trim)
+}
+
+// appendDecimal is decimal's work on a slice of its own: appending through
+// w would store w.b's pointer at every step, each store a write barrier
+// while the collector marks.
+func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	u := uint64(v)
 	if v < 0 {
-		w.b = append(w.b, '-')
+		b = append(b, '-')
 		u = -u
 	}
 	var pow uint64 = 1
 	for range scale {
 		pow *= 10
 	}
-	w.b = strconv.AppendUint(w.b, u/pow, 10)
+	b = strconv.AppendUint(b, u/pow, 10)
 	frac := u % pow
 	if trim && frac == 0 {
-		return
+		return b
 	}
-	w.b = append(w.b, '.')
+	b = append(b, '.')
 	for pow /= 10; pow > 0; pow /= 10 {
-		w.b = append(w.b, byte('0'+frac/pow%10))
+		b = append(b, byte('0'+frac/pow%10))
 		if trim && frac%pow == 0 {
 			break
 		}
 	}
+	return b
 }
 
 // flag adds a national 0/1 flag.

@@ -146,10 +146,10 @@ func TestReplyFraming(t *testing.T) {
 	}
 	msh := segs[0]
 	if msh.field(2) != "$*!@" || msh.field(3) != "PROVGATE" || msh.field(4) != "150000" || msh.field(5) != "HIS" || msh.field(6) != "H15010100001" {
-		t.Errorf("MSH %q", msh.fields)
+		t.Errorf("MSH %q", msh.line)
 	}
 	if segs[1].name != "MSA" || segs[1].field(1) != "AA" || segs[1].field(2) != "MSG0005" {
-		t.Errorf("MSA %q", segs[1].fields)
+		t.Errorf("MSA %q", segs[1].line)
 	}
 	for _, e := range []*settlement.Error{settlement.Errorf(settlement.CodeBadField, "x|y^z", settlement.Bi("甲", "a")), nil} {
 		r := EncodeError(nil, e, time.Unix(0, 0))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"github.com/provgate/provgate/internal/goldenfile"
 
 	"github.com/provgate/provgate/settlement"
@@ -352,4 +354,33 @@ func TestTooManyFields(t *testing.T) {
 	if _, err := Decode(ok); err != nil {
 		t.Errorf("a segment of %d fields: %v", maxFields, err)
 	}
+}
+
+// The one-pass readers must agree with the plain ones they replace.
+func TestScannersAgreeWithPlainOnes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOf(rapid.SampledFrom([]rune("ab|^~\\&\t\x01\x7f 甲\r"))).Draw(t, "s")
+		c := rapid.IntRange(0, 5).Draw(t, "component")
+		d := defaultDelims
+		want := d.component(s, c)
+		if c > 0 {
+			want = nth(want, d.sub, 1)
+		}
+		if got, esc := d.subcomponent(s, c); got != want || esc != strings.Contains(want, `\`) {
+			t.Fatalf("subcomponent(%q, %d) = %q, %v; want %q", s, c, got, esc, want)
+		}
+		wantControl := -1
+		for i := 0; i < len(s); i++ {
+			if ch := s[i]; (ch < 0x20 && ch != '\t') || ch == 0x7f {
+				wantControl = int(ch)
+				break
+			}
+		}
+		if got := control(s); got != wantControl {
+			t.Fatalf("control(%q) = %d, want %d", s, got, wantControl)
+		}
+		if blank(s) != (strings.TrimSpace(s) == "") {
+			t.Fatalf("blank(%q) = %v", s, blank(s))
+		}
+	})
 }

@@ -3,6 +3,7 @@ package hl7v2
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on what Decode accepts. They bound the work and the memory of one
@@ -66,20 +67,26 @@ func readDelims(b []byte) (delims, bool) {
 	return d, true
 }
 
-// segment is one segment of a message. fields[0] is the segment name and
-// fields[n] is field n, still escaped; for MSH, fields[1] is the field
-// separator and fields[2] the encoding characters, so that the HL7 field
+// segment is one segment of a message. Field 0 is the segment name and
+// field n is field n, still escaped; for MSH, field 1 is the field
+// separator and field 2 the encoding characters, so that the HL7 field
 // numbers hold for every segment.
 type segment struct {
-	name   string
-	seq    int // occurrence among segments of the same name, from 1
-	fields []string
+	name string
+	seq  int    // occurrence among segments of the same name, from 1
+	line string // the segment's text
+	// fields are the fields' bounds in line. Bounds rather than strings:
+	// storing a string stores a pointer, and each costs a write barrier
+	// while the collector marks; a fee upload has hundreds of fields.
+	fields []span
 }
+
+type span struct{ from, to int32 }
 
 // field returns field n, or "" when the segment is shorter.
 func (s *segment) field(n int) string {
 	if n < len(s.fields) {
-		return s.fields[n]
+		return s.line[s.fields[n].from:s.fields[n].to]
 	}
 	return ""
 }
@@ -99,7 +106,7 @@ func split(text string, d delims) ([]segment, *parseError) {
 		return nil, tooManySegments()
 	}
 	// The slab never grows past the limits, whatever the text holds.
-	slab := make([]string, 0, min(strings.Count(text, string(d.field))+2*nseg, maxSegments*(maxFields+2)))
+	slab := make([]span, 0, min(strings.Count(text, string(d.field))+2*nseg, maxSegments*(maxFields+2)))
 	segs := make([]segment, 0, nseg)
 	var countBuf [16]nameCount
 	counts := countBuf[:0]
@@ -108,7 +115,7 @@ func split(text string, d delims) ([]segment, *parseError) {
 		end := ends.next(off)
 		s := text[off:end]
 		off = end + 1
-		if strings.TrimSpace(s) == "" {
+		if blank(s) {
 			continue
 		}
 		line := len(segs) + 1
@@ -131,25 +138,31 @@ func split(text string, d delims) ([]segment, *parseError) {
 			return nil, &parseError{at: at(), zh: "含控制字符 0x" + strconv.FormatInt(int64(c), 16),
 				en: "control character 0x" + strconv.FormatInt(int64(c), 16) + " in the segment"}
 		}
-		seg := segment{name: name, seq: count(&counts, name)}
+		seg := segment{name: name, seq: count(&counts, name), line: s}
 		start := len(slab)
+		var at0 int // where the fields after the name begin
 		if name == "MSH" {
-			slab = append(slab, name, string(d.field))
-			s = s[min(len(s), 4):] // MSH-2 onwards
+			slab = append(slab, span{0, 3}, span{3, 4}) // the name, then MSH-1, the separator itself
+			at0 = min(len(s), 4)                        // MSH-2 onwards
 		} else {
-			slab = append(slab, name)
-			s = s[min(len(s), len(name)+1):]
+			slab = append(slab, span{0, int32(len(name))})
+			at0 = min(len(s), len(name)+1)
 		}
-		for len(slab)-start <= maxFields+1 {
-			i := strings.IndexByte(s, d.field)
-			if i < 0 {
-				slab = append(slab, s)
-				break
+		// A byte loop rather than IndexByte: most fields are short or
+		// empty, where a call per field costs more than the bytes.
+		f, limit := at0, start+maxFields+2
+		for i := at0; i < len(s); i++ {
+			if s[i] == d.field {
+				if slab = append(slab, span{int32(f), int32(i)}); len(slab) == limit {
+					break
+				}
+				f = i + 1
 			}
-			slab = append(slab, s[:i])
-			s = s[i+1:]
 		}
-		if len(slab)-start > maxFields+1 {
+		if len(slab) < limit {
+			slab = append(slab, span{int32(f), int32(len(s))})
+		}
+		if len(slab) == limit {
 			return nil, &parseError{at: pos{seg: name, seq: seg.seq},
 				zh: "每段最多 " + strconv.Itoa(maxFields) + " 个字段", en: "at most " + strconv.Itoa(maxFields) + " fields per segment"}
 		}
@@ -223,13 +236,43 @@ func segmentName(s string) bool {
 }
 
 // control returns the first control character in s other than tab, or -1.
+// Eight bytes at a time are first tested for any byte below 0x20 or equal
+// to 0x7f; only a word that has one is looked at byte by byte.
 func control(s string) int {
-	for i := 0; i < len(s); i++ {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below := (x - 0x20*ones) &^ x & highs // a byte below 0x20 (or a false alarm past one)
+		del := x ^ 0x7f*ones
+		del = (del - ones) &^ del & highs // a byte equal to 0x7f
+		if below|del != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
 			return int(c)
 		}
 	}
 	return -1
+}
+
+// blank reports whether s holds only white space (strings.TrimSpace would
+// leave nothing), looking no further than its first other character.
+func blank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+		default:
+			if s[i] >= utf8.RuneSelf {
+				return strings.TrimSpace(s[i:]) == ""
+			}
+			return false
+		}
+	}
+	return true
 }
 
 // nth returns the n-th (from 1) piece of s cut at sep, or "".
@@ -255,6 +298,39 @@ func (d delims) component(raw string, c int) string {
 		return raw
 	}
 	return nth(raw, d.comp, c)
+}
+
+// subcomponent returns subcomponent 1 of component c (from 1) of the
+// first repetition of a raw field, still escaped, and whether it holds the
+// escape character; c = 0 is the whole first repetition. It is component
+// followed by nth for the subcomponent, in one pass over the field: values
+// are read field by field on every fee line.
+func (d delims) subcomponent(raw string, c int) (string, bool) {
+	n, start, esc := 1, 0, false
+	for i := 0; i < len(raw); i++ {
+		switch b := raw[i]; {
+		case b == d.rep:
+			if n == c || c == 0 {
+				return raw[start:i], esc
+			}
+			return "", false
+		case c == 0:
+			esc = esc || b == d.esc
+		case b == d.comp:
+			if n == c {
+				return raw[start:i], esc
+			}
+			n, start, esc = n+1, i+1, false
+		case b == d.sub && n == c:
+			return raw[start:i], esc
+		case b == d.esc:
+			esc = true
+		}
+	}
+	if n == c || c == 0 {
+		return raw[start:], esc
+	}
+	return "", false
 }
 
 // unescape decodes the escape sequences of one value: \F\ \S\ \T\ \R\ \E\

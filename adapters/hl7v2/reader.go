@@ -82,11 +82,11 @@ func (r *reader) value(s *segment, f, comp int) string {
 	if s == nil || r.err != nil {
 		return ""
 	}
-	raw := r.d.component(s.field(f), comp)
-	if comp > 0 {
-		raw = nth(raw, r.d.sub, 1)
+	v, esc := r.d.subcomponent(s.field(f), comp)
+	ok := true
+	if esc {
+		v, ok = r.d.unescape(v)
 	}
-	v, ok := r.d.unescape(raw)
 	if !ok {
 		r.fail(s.at(f, comp), settlement.Errorf(settlement.CodeBadMessage, format, s.at(f, comp).String(),
 			settlement.Bi("转义序列无效（支持 \\F\\ \\S\\ \\T\\ \\R\\ \\E\\）", `invalid escape sequence (\F\ \S\ \T\ \R\ \E\ are supported)`)))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provgate/provgate/internal/cpubench"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -97,15 +98,7 @@ func BenchmarkEncodeFees20(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	three := dayAnswers(b, &Message{Requests: []settlement.Request{{Kind: settlement.KindUploadFees}}}, "06-2204-upload-fees")[0]
-	a := three
-	a.Outcome.Lines = nil
-	for i := range m.Requests[0].Fees.Lines {
-		l := three.Outcome.Lines[i%3]
-		l.FeedetlSn = m.Requests[0].Fees.Lines[i].FeedetlSn
-		a.Outcome.Lines = append(a.Outcome.Lines, l)
-	}
-	answers := []settlement.Answer{a}
+	answers := fees20Answers(b, m)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := m.Encode(answers); err != nil {
@@ -115,24 +108,49 @@ func BenchmarkEncodeFees20(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkRoundTrip decodes the typical settlement and encodes its reply:
-// the adapter's whole share of one hospital message.
+// fees20Answers answers each of the upload's rows with one of the day's
+// three line answers, renumbered.
+func fees20Answers(b *testing.B, m *Message) []settlement.Answer {
+	three := dayAnswers(b, &Message{Requests: []settlement.Request{{Kind: settlement.KindUploadFees}}}, "06-2204-upload-fees")[0]
+	a := three
+	a.Outcome.Lines = nil
+	for i := range m.Requests[0].Fees.Lines {
+		l := three.Outcome.Lines[i%3]
+		l.FeedetlSn = m.Requests[0].Fees.Lines[i].FeedetlSn
+		a.Outcome.Lines = append(a.Outcome.Lines, l)
+	}
+	return []settlement.Answer{a}
+}
+
+// BenchmarkRoundTrip decodes a message and encodes its reply: the
+// adapter's whole share of one hospital message. Settle is the day's
+// outpatient settlement in GBK, Fees20 a 20-row fee upload.
 func BenchmarkRoundTrip(b *testing.B) {
-	body := benchBody(b, "day-08-2720-settle.xml")
-	m, err := Decode(body)
-	if err != nil {
-		b.Fatal(err)
+	for _, c := range []struct {
+		name    string
+		body    []byte
+		answers func(*testing.B, *Message) []settlement.Answer
+	}{
+		{"Settle", benchBody(b, "day-08-2720-settle.xml"), func(b *testing.B, m *Message) []settlement.Answer {
+			return dayAnswers(b, m, "08-2207-settle")
+		}},
+		{"Fees20", fees20(b), fees20Answers},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := Decode(c.body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			answers := c.answers(b, m)
+			cpubench.Measure(b, func() {
+				m, err := Decode(c.body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.Encode(answers); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
 	}
-	answers := dayAnswers(b, m, "08-2207-settle")
-	b.ReportAllocs()
-	for b.Loop() {
-		m, err := Decode(body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := m.Encode(answers); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

@@ -91,14 +91,14 @@ func text(body []byte) (string, charset, error) {
 		}
 		return string(b), cs, nil
 	}
-	out, err := transcode(decoder(cs), b, cs)
+	out, err := transcodeString(decoder(cs), b, cs)
 	if err != nil {
 		return "", cs, badBytes(off, cs, declared)
 	}
 	if at := invalidAt(out, b, cs); at >= 0 {
 		return "", cs, badBytes(off+at, cs, declared)
 	}
-	return string(out), cs, nil
+	return out, cs, nil
 }
 
 func badBytes(at int, cs charset, declared bool) error {
@@ -168,18 +168,16 @@ func encodingOf(cs charset) encoding.Encoding {
 
 func decoder(cs charset) *encoding.Decoder { return encodingOf(cs).NewDecoder() }
 
-var (
-	replacement        = []byte("\uFFFD")
-	gb18030Replacement = []byte{0x84, 0x31, 0xA4, 0x37} // U+FFFD itself, written in GB18030
-)
+// gb18030Replacement is U+FFFD itself, written in GB18030.
+var gb18030Replacement = []byte{0x84, 0x31, 0xA4, 0x37}
 
 // invalidAt finds where src, decoded to out, was not valid in cs, or
 // returns -1. The decoder writes U+FFFD for what it cannot read; only
 // GB18030 can also carry U+FFFD legitimately, so the U+FFFD that are not
 // accounted for by its encoding mark the bad bytes. The offset is found by
 // encoding back, piece by piece, the text before the first bad one.
-func invalidAt(out, src []byte, cs charset) int {
-	n := bytes.Count(out, replacement)
+func invalidAt(out string, src []byte, cs charset) int {
+	n := strings.Count(out, "\uFFFD")
 	legit := 0
 	if cs == csGB18030 {
 		legit = bytes.Count(src, gb18030Replacement)
@@ -190,11 +188,11 @@ func invalidAt(out, src []byte, cs charset) int {
 	enc := encodingOf(cs).NewEncoder()
 	o := 0 // bytes of src before out[from:]
 	for from := 0; ; {
-		i := bytes.Index(out[from:], replacement)
+		i := strings.Index(out[from:], "\uFFFD")
 		if i < 0 {
 			return min(o, len(src))
 		}
-		piece, err := enc.Bytes(out[from : from+i])
+		piece, err := enc.String(out[from : from+i])
 		if err != nil {
 			return min(o, len(src))
 		}
@@ -203,7 +201,7 @@ func invalidAt(out, src []byte, cs charset) int {
 			return min(o, len(src))
 		}
 		o += len(gb18030Replacement)
-		from += i + len(replacement)
+		from += i + len("\uFFFD")
 	}
 }
 
@@ -253,6 +251,41 @@ func transcode(t transform.Transformer, src []byte, from charset) ([]byte, error
 		i = k
 	}
 	return dst, nil
+}
+
+// transcodeString is transcode writing a string: the decoded message is
+// built once, where transcode and a conversion to string would copy it a
+// second time.
+func transcodeString(t transform.Transformer, src []byte, from charset) (string, error) {
+	var out strings.Builder
+	out.Grow(len(src) + len(src)/4 + 16)
+	var buf [512]byte
+	for i := 0; i < len(src); {
+		j := i + asciiRun(src[i:])
+		out.Write(src[i:j])
+		k := j
+		for k < len(src) && src[k] >= utf8.RuneSelf {
+			k += charLen(src[k:], from)
+		}
+		k = min(k, len(src))
+		if k > j {
+			// As transform.Append does: one run, reset, at its end.
+			t.Reset()
+			for run := src[j:k]; ; {
+				nDst, nSrc, err := t.Transform(buf[:], run, true)
+				out.Write(buf[:nDst])
+				run = run[nSrc:]
+				if err == nil {
+					break
+				}
+				if err != transform.ErrShortDst {
+					return "", err
+				}
+			}
+		}
+		i = k
+	}
+	return out.String(), nil
 }
 
 // asciiRun is the length of the ASCII prefix of b, read eight bytes at a

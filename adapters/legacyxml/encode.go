@@ -27,7 +27,7 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	for _, a := range answers {
 		size += 800 * len(a.Outcome.Lines)
 	}
-	w := writer{b: make([]byte, 0, size)}
+	w := writer{b: make([]byte, 0, size), cs: m.cs}
 	w.prolog(m.cs)
 	w.open("HOSDATA")
 	w.open("RESPONSEDATA")
@@ -47,7 +47,7 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	}
 	w.close("OUTPUT")
 	w.close("HOSDATA")
-	return encodeText(w.b, m.cs), nil
+	return w.b, nil
 }
 
 // EncodeError writes a refusal: RETURNNUM −1, the stable code in ERRORCODE
@@ -62,7 +62,7 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	if e == nil {
 		e = settlement.Errorf(settlement.CodeInternal, "-")
 	}
-	w := writer{b: make([]byte, 0, 512)}
+	w := writer{b: make([]byte, 0, 512), cs: cs}
 	w.prolog(cs)
 	w.open("HOSDATA")
 	w.open("RESPONSEDATA")
@@ -74,7 +74,7 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	w.leaf("OPTTIME", at.In(chinaTime).Format("20060102150405"))
 	w.close("RESPONSEDATA")
 	w.close("HOSDATA")
-	return encodeText(w.b, cs)
+	return w.b
 }
 
 // ContentType is the HTTP Content-Type of replies to m (m may be nil).

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/provgate/provgate/internal/goldenfile"
 
 	"github.com/provgate/provgate/settlement"
@@ -430,7 +432,7 @@ func TestInvalidByteOffsets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := invalidAt(out, []byte(tt.src), tt.cs); got != tt.want {
+		if got := invalidAt(string(out), []byte(tt.src), tt.cs); got != tt.want {
 			t.Errorf("%s %q: offset %d, want %d", tt.cs, tt.src, got, tt.want)
 		}
 	}
@@ -465,4 +467,44 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error("concurrent runs disagree")
 		}
 	}
+}
+
+// transcodeString must decode exactly as transcode does, invalid bytes
+// and long runs of Chinese included.
+func TestTranscodeStringIsTranscode(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cs := rapid.SampledFrom([]charset{csGBK, csGB18030}).Draw(t, "charset")
+		var src []byte
+		for range rapid.IntRange(0, 400).Draw(t, "pieces") {
+			src = append(src, rapid.SampledFrom([]string{"a", "<X>", "\xc4\xda", "\x95\x32\x82\x36", "\xff", "\x81", "\x84\x31\xA4\x37"}).Draw(t, "piece")...)
+		}
+		want, err1 := transcode(decoder(cs), src, cs)
+		got, err2 := transcodeString(decoder(cs), src, cs)
+		if (err1 != nil) != (err2 != nil) || got != string(want) {
+			t.Fatalf("%s %q: %q (%v), transcode %q (%v)", cs, src, got, err2, want, err1)
+		}
+	})
+}
+
+// TestWriterEncodesAsTheWholeReplyWas: the writer encodes each value in the
+// reply's charset; the result must be what encoding the whole UTF-8 reply
+// at the end gave.
+func TestWriterEncodesAsTheWholeReplyWas(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cs := rapid.SampledFrom([]charset{csUTF8, csGBK, csGB2312, csGB18030}).Draw(t, "charset")
+		values := rapid.SliceOf(rapid.OneOf(rapid.SampledFrom([]string{"", "12.50", "王\U0002A6A5 堃 €", "内科", "a&b<c>", "\x01\xff\ufffe"}),
+			rapid.String())).Draw(t, "values")
+		direct, whole := writer{cs: cs}, writer{cs: csUTF8}
+		for _, w := range []*writer{&direct, &whole} {
+			w.prolog(cs)
+			w.open("HOSDATA")
+			for _, v := range values {
+				w.leaf("V", v)
+			}
+			w.close("HOSDATA")
+		}
+		if want := encodeText(whole.b, cs); !bytes.Equal(direct.b, want) {
+			t.Fatalf("%s %q:\n got %q\nwant %q", cs, values, direct.b, want)
+		}
+	})
 }

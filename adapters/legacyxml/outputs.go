@@ -87,8 +87,8 @@ func (w *writer) feeResult(l *settlement.LineSplit) {
 	w.open("KC22ROW")
 	w.leaf("FEEDETL_SN", l.FeedetlSn)
 	w.fen("AKC227", l.Amount)
-	w.leaf("AKC226", l.Qty.String())
-	w.leaf("AKC225", l.Price.String())
+	w.qty("AKC226", l.Qty)
+	w.price("AKC225", l.Price)
 	if l.PriceCap > 0 {
 		w.fen("PRIC_UPLMT_AMT", l.PriceCap)
 	} else {

@@ -3,7 +3,6 @@ package legacyxml
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -59,11 +58,12 @@ const (
 )
 
 type frame struct {
-	raw   string // the name as written
-	name  string // upper case
-	kind  frameKind
-	child bool   // has child elements
-	text  string // text content so far
+	raw      string // the name as written
+	name     string // upper case
+	kind     frameKind
+	child    bool   // has child elements
+	text     string // text content so far
+	nonSpace bool   // text holds more than white space
 }
 
 type parser struct {
@@ -99,7 +99,21 @@ func (p *parser) run() error {
 			continue
 		}
 		rest := s[p.pos:]
+		// The byte after '<' tells the kinds apart; most are start and
+		// end tags, which then need no prefix comparison.
+		var next byte
+		if len(rest) > 1 {
+			next = rest[1]
+		}
 		switch {
+		case next != '!' && next != '?' && next != '/':
+			if err := p.startTag(); err != nil {
+				return err
+			}
+		case next == '/':
+			if err := p.endTag(); err != nil {
+				return err
+			}
 		case strings.HasPrefix(rest, "<!--"):
 			k := strings.Index(rest[4:], "-->")
 			if k < 0 {
@@ -115,9 +129,9 @@ func (p *parser) run() error {
 				return err
 			}
 			p.pos += 9 + k + 3
-		case strings.HasPrefix(rest, "<!"):
+		case next == '!':
 			return p.bad(p.pos, "不接受 DTD（<!DOCTYPE>）和实体声明", "DTDs (<!DOCTYPE>) and entity declarations are not accepted")
-		case strings.HasPrefix(rest, "<?"):
+		default: // "<?"
 			k := strings.Index(rest, "?>")
 			if k < 0 {
 				return p.truncated(zhEn("处理指令未结束", "inside a processing instruction"))
@@ -126,14 +140,6 @@ func (p *parser) run() error {
 				return p.bad(p.pos, "XML 声明必须位于报文开头", "the XML declaration must come first")
 			}
 			p.pos += k + 2
-		case strings.HasPrefix(rest, "</"):
-			if err := p.endTag(); err != nil {
-				return err
-			}
-		default:
-			if err := p.startTag(); err != nil {
-				return err
-			}
 		}
 	}
 	if p.depth > 0 {
@@ -150,17 +156,25 @@ func (p *parser) run() error {
 func (p *parser) name(i int) (string, int) {
 	s := p.src
 	j := i
-	for j < len(s) {
-		c := s[j]
-		if c >= utf8.RuneSelf || c == '_' || c == ':' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' ||
-			j > i && (c == '-' || c == '.' || '0' <= c && c <= '9') {
+	if j < len(s) && nameStart[s[j]] {
+		j++
+		for j < len(s) && nameByte[s[j]] {
 			j++
-			continue
 		}
-		break
 	}
 	return s[i:j], j
 }
+
+// nameStart and nameByte are the bytes a name may start with and hold:
+// letters, '_', ':', any byte of a multi-byte character, and after the
+// first '-', '.' and digits. A table, since every tag's name is read.
+var nameStart, nameByte = func() (start, rest [256]bool) {
+	for c := 0; c < 256; c++ {
+		start[c] = c >= 0x80 || c == '_' || c == ':' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
+		rest[c] = start[c] || c == '-' || c == '.' || '0' <= c && c <= '9'
+	}
+	return
+}()
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -303,7 +317,7 @@ func (p *parser) open(raw string, empty bool) error {
 		p.root = true
 	} else {
 		parent := &p.stack[p.depth-1]
-		if !blank(parent.text) {
+		if parent.nonSpace {
 			return p.bad(p.pos, "<"+parent.raw+"> 中不能既有文本又有子元素", "<"+parent.raw+"> mixes text with elements")
 		}
 		parent.child = true
@@ -311,6 +325,12 @@ func (p *parser) open(raw string, empty bool) error {
 		case feeRows:
 			if len(p.d.fees) == MaxFeeRows {
 				return p.bad(p.pos, "费用明细超过 "+strconv.Itoa(MaxFeeRows)+" 条", "more than "+strconv.Itoa(MaxFeeRows)+" fee rows")
+			}
+			if p.d.fees == nil {
+				// Rows are large: rather than grow the list row by row,
+				// size it for what is left of the message, at about 400
+				// bytes a row (a hint: the list grows if rows are shorter).
+				p.d.fees = make([]feeRow, 0, min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
 			}
 			p.d.fees = append(p.d.fees, feeRow{name: raw})
 			f.kind = feeItem
@@ -410,20 +430,26 @@ func rowAt(row string, i int, field string) string {
 // text adds character data at off to the open element; escaped is false
 // for CDATA.
 func (p *parser) text(t string, off int, escaped bool) error {
+	// One pass for both questions asked of every run of text, most of it
+	// the indentation between elements: a control character, and
+	// anything but white space.
+	nonSpace := false
 	for i := 0; i < len(t); i++ {
-		if c := t[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+		c := t[i]
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 			return p.bad(off+i, "不允许的控制字符", "control character not allowed")
 		}
+		nonSpace = nonSpace || !isSpace(c)
 	}
 	if p.depth == 0 {
-		if !blank(t) || !escaped {
+		if nonSpace || !escaped {
 			return p.bad(off, "根元素之外不能有文本", "text outside the root element")
 		}
 		return nil
 	}
 	f := &p.stack[p.depth-1]
 	if f.child {
-		if !blank(t) {
+		if nonSpace {
 			return p.bad(off, "<"+f.raw+"> 中不能既有文本又有子元素", "<"+f.raw+"> mixes text with elements")
 		}
 		return nil // white space between elements: nothing to keep
@@ -434,12 +460,14 @@ func (p *parser) text(t string, off int, escaped bool) error {
 			return p.bad(off+err.at, err.zh, err.en)
 		}
 		t = u
+		nonSpace = !blank(t) // a character reference may stand for a space
 	}
 	if f.text == "" {
 		f.text = t
 	} else {
 		f.text += t
 	}
+	f.nonSpace = f.nonSpace || nonSpace
 	if len(f.text) > maxValueLen {
 		return p.bad(off, "<"+f.raw+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+f.raw+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
 	}

@@ -7,11 +7,14 @@ import (
 	"github.com/provgate/provgate/settlement"
 )
 
-// writer appends an indented XML reply in UTF-8; encodeText turns it into
-// the reply's charset at the end.
+// writer appends an indented XML reply in the reply's charset. Markup and
+// numbers are ASCII, the same in every charset; a value with other
+// characters is escaped in UTF-8 and then encoded on its own (encodeText),
+// so that a reply, mostly ASCII, is not transcoded as a whole.
 type writer struct {
 	b     []byte
 	depth int
+	cs    charset
 }
 
 func (w *writer) prolog(cs charset) {
@@ -20,52 +23,65 @@ func (w *writer) prolog(cs charset) {
 	w.b = append(w.b, "\"?>"...)
 }
 
-func (w *writer) indent() {
-	w.b = append(w.b, '\n')
-	for i := 0; i < w.depth; i++ {
-		w.b = append(w.b, ' ', ' ')
+func (w *writer) indent() { w.b = appendIndent(w.b, w.depth) }
+
+// newlineIndent is a line break and the indentation of the deepest
+// element a reply has, two spaces a level.
+const newlineIndent = "\n                                "
+
+// appendIndent starts a line at depth. The writer's methods build on
+// local slices, storing w.b once: each store of its pointer through w
+// costs a write barrier while the collector marks.
+func appendIndent(b []byte, depth int) []byte {
+	if n := 1 + 2*depth; n <= len(newlineIndent) {
+		return append(b, newlineIndent[:n]...)
 	}
+	b = append(b, '\n')
+	for i := 0; i < depth; i++ {
+		b = append(b, ' ', ' ')
+	}
+	return b
+}
+
+// appendStart and appendEnd write <name> on a new line and </name>.
+func appendStart(b []byte, depth int, name string) []byte {
+	b = appendIndent(b, depth)
+	b = append(b, '<')
+	b = append(b, name...)
+	return append(b, '>')
+}
+
+func appendEnd(b []byte, name string) []byte {
+	b = append(b, '<', '/')
+	b = append(b, name...)
+	return append(b, '>')
 }
 
 func (w *writer) open(name string) {
-	w.indent()
-	w.b = append(w.b, '<')
-	w.b = append(w.b, name...)
-	w.b = append(w.b, '>')
+	w.b = appendStart(w.b, w.depth, name)
 	w.depth++
 }
 
 func (w *writer) close(name string) {
 	w.depth--
-	w.indent()
-	w.b = append(w.b, "</"...)
-	w.b = append(w.b, name...)
-	w.b = append(w.b, '>')
+	b := appendEnd(appendIndent(w.b, w.depth), name)
 	if w.depth == 0 {
-		w.b = append(w.b, '\n')
+		b = append(b, '\n')
 	}
+	w.b = b
 }
 
-func (w *writer) start(name string) {
-	w.indent()
-	w.b = append(w.b, '<')
-	w.b = append(w.b, name...)
-	w.b = append(w.b, '>')
-}
+func (w *writer) start(name string) { w.b = appendStart(w.b, w.depth, name) }
 
-func (w *writer) end(name string) {
-	w.b = append(w.b, "</"...)
-	w.b = append(w.b, name...)
-	w.b = append(w.b, '>')
-}
+func (w *writer) end(name string) { w.b = appendEnd(w.b, name) }
 
 // leaf writes <name>v</name>, or <name/> for an empty value.
 func (w *writer) leaf(name, v string) {
 	if v == "" {
-		w.indent()
-		w.b = append(w.b, '<')
-		w.b = append(w.b, name...)
-		w.b = append(w.b, "/>"...)
+		b := appendIndent(w.b, w.depth)
+		b = append(b, '<')
+		b = append(b, name...)
+		w.b = append(b, '/', '>')
 		return
 	}
 	w.start(name)
@@ -75,16 +91,22 @@ func (w *writer) leaf(name, v string) {
 
 // fen writes an amount as yuan with two decimals: 11165.00, -0.50.
 func (w *writer) fen(name string, v settlement.Fen) {
-	w.start(name)
-	w.b = appendScaled(w.b, int64(v), 100)
-	w.end(name)
+	w.b = appendEnd(appendScaled(appendStart(w.b, w.depth, name), int64(v), 100), name)
+}
+
+// qty and price write a quantity and a unit price as the national
+// interface writes them (String), without a string per value.
+func (w *writer) qty(name string, q settlement.Qty) {
+	w.b = appendEnd(q.Append(appendStart(w.b, w.depth, name)), name)
+}
+
+func (w *writer) price(name string, p settlement.Price) {
+	w.b = appendEnd(p.Append(appendStart(w.b, w.depth, name)), name)
 }
 
 // ratio writes basis points as a four-decimal fraction: 0.7000.
 func (w *writer) ratio(name string, v settlement.BP) {
-	w.start(name)
-	w.b = appendScaled(w.b, int64(v), 10000)
-	w.end(name)
+	w.b = appendEnd(appendScaled(appendStart(w.b, w.depth, name), int64(v), 10000), name)
 }
 
 func appendScaled(b []byte, v int64, unit uint64) []byte {
@@ -106,36 +128,46 @@ func appendScaled(b []byte, v int64, unit uint64) []byte {
 // controls) and bytes that are not UTF-8 become U+FFFD, so the reply is
 // always well formed. Runs that need nothing are copied whole.
 func (w *writer) text(s string) {
+	mark := len(w.b)
+	w.b = appendText(w.b, s)
+	if w.cs != csUTF8 && asciiRun(w.b[mark:]) < len(w.b)-mark {
+		w.b = append(w.b[:mark], encodeText(w.b[mark:], w.cs)...)
+	}
+}
+
+// appendText is text's escaping, in UTF-8, on a slice of its own.
+func appendText(b []byte, s string) []byte {
 	for len(s) > 0 {
 		i := 0
 		for i < len(s) && plainText[s[i]] {
 			i++
 		}
-		w.b = append(w.b, s[:i]...)
+		b = append(b, s[:i]...)
 		if i == len(s) {
-			return
+			return b
 		}
 		c, n := s[i], 1
 		switch {
 		case c == '&':
-			w.b = append(w.b, "&amp;"...)
+			b = append(b, "&amp;"...)
 		case c == '<':
-			w.b = append(w.b, "&lt;"...)
+			b = append(b, "&lt;"...)
 		case c == '>':
-			w.b = append(w.b, "&gt;"...)
+			b = append(b, "&gt;"...)
 		case c < utf8.RuneSelf: // a control character
-			w.b = append(w.b, "\uFFFD"...)
+			b = append(b, "\uFFFD"...)
 		default:
 			var r rune
 			r, n = utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
-				w.b = append(w.b, "\uFFFD"...)
+				b = append(b, "\uFFFD"...)
 			} else {
-				w.b = append(w.b, s[i:i+n]...)
+				b = append(b, s[i:i+n]...)
 			}
 		}
 		s = s[i+n:]
 	}
+	return b
 }
 
 // plainText marks the bytes text copies unchanged: printable ASCII but

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	json "github.com/goccy/go-json"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,12 +27,18 @@ type Message struct {
 // failure is a *settlement.Error naming what is wrong.
 func Decode(body []byte, pathInfno string) (Message, error) {
 	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&env); err != nil {
-		return Message{}, malformed(err)
-	}
-	if dec.More() {
-		return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
+	// A body that is one JSON value, the usual, is read in one call; only
+	// another goes through the stream decoder, which says what is wrong
+	// with it, or reads the first value of several.
+	if json.Unmarshal(body, &env) != nil {
+		env = envelope{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&env); err != nil {
+			return Message{}, malformed(err)
+		}
+		if dec.More() {
+			return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
+		}
 	}
 	h := env.Header
 	if pathInfno != "" {
@@ -71,6 +78,17 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 		return Message{}, err
 	}
 	return Message{Header: h, Request: req}, nil
+}
+
+// isDateTime reports whether time.Parse(time.DateTime, s) accepts s. The
+// usual 19-character value is checked by hand; time.Parse is left the
+// rest (it also accepts fractions of a second and a one-digit hour).
+func isDateTime(s string) bool {
+	if settlement.IsDateTime(s) {
+		return true
+	}
+	_, err := time.Parse(time.DateTime, s)
+	return err == nil
 }
 
 func malformed(err error) error {
@@ -117,7 +135,7 @@ func checkHeader(h Header) error {
 	if h.InsuplcAdmdvs != "" && !isRegion(string(h.InsuplcAdmdvs)) {
 		return settlement.Errorf(settlement.CodeBadField, "insuplc_admdvs", regionCode)
 	}
-	if _, err := time.Parse(time.DateTime, string(h.InfTime)); err != nil {
+	if !isDateTime(string(h.InfTime)) {
 		return settlement.Errorf(settlement.CodeBadField, "inf_time", expect("yyyy-MM-dd HH:mm:ss", string(h.InfTime)))
 	}
 	return nil
@@ -155,13 +173,26 @@ func node(nodes map[string]json.RawMessage, name string, v any) error {
 
 // fields checks required fields, naming the first one missing.
 type fields struct {
-	path string
+	path string // what names in refusals start with: "input.data."
+	// list and item name an element of a list instead: the name is then
+	// list[item].name, made only for a refusal (a fee upload has hundreds
+	// of fields and no refusal).
+	list string
+	item int
 	err  error
+}
+
+// at names a field in a refusal.
+func (f *fields) at(name string) string {
+	if f.list != "" {
+		return f.list + "[" + strconv.Itoa(f.item) + "]." + name
+	}
+	return f.path + name
 }
 
 func (f *fields) need(name string, v text) string {
 	if f.err == nil && strings.TrimSpace(string(v)) == "" {
-		f.err = settlement.Errorf(settlement.CodeMissingField, f.path+name)
+		f.err = settlement.Errorf(settlement.CodeMissingField, f.at(name))
 	}
 	return string(v)
 }
@@ -171,12 +202,12 @@ func (f *fields) money(name string, v decimal) settlement.Fen {
 		return 0
 	}
 	if v == "" {
-		f.err = settlement.Errorf(settlement.CodeMissingField, f.path+name)
+		f.err = settlement.Errorf(settlement.CodeMissingField, f.at(name))
 		return 0
 	}
 	a, err := settlement.ParseFen(string(v))
 	if err != nil {
-		f.err = settlement.Errorf(settlement.CodeBadAmount, f.path+name, string(v))
+		f.err = settlement.Errorf(settlement.CodeBadAmount, f.at(name), string(v))
 	}
 	return a
 }
@@ -184,8 +215,8 @@ func (f *fields) money(name string, v decimal) settlement.Fen {
 func (f *fields) dateTime(name string, v text) string {
 	s := f.need(name, v)
 	if f.err == nil {
-		if _, err := time.Parse(time.DateTime, s); err != nil {
-			f.err = settlement.Errorf(settlement.CodeBadField, f.path+name, expect("yyyy-MM-dd HH:mm:ss", s))
+		if !isDateTime(s) {
+			f.err = settlement.Errorf(settlement.CodeBadField, f.at(name), expect("yyyy-MM-dd HH:mm:ss", s))
 		}
 	}
 	return s
@@ -199,7 +230,7 @@ func (f *fields) flag(name string, v text) bool {
 		return true
 	}
 	if f.err == nil {
-		f.err = settlement.Errorf(settlement.CodeBadField, f.path+name, expect("0 / 1", string(v)))
+		f.err = settlement.Errorf(settlement.CodeBadField, f.at(name), expect("0 / 1", string(v)))
 	}
 	return false
 }
@@ -281,8 +312,14 @@ const maxFeeLines = 1000
 
 func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.FeeUpload, error) {
 	var lines []feeLine
-	if err := node(nodes, "feedetail", &lines); err != nil {
-		return nil, err
+	raw, ok := nodes["feedetail"]
+	if ok {
+		lines, ok = scanFeeLines(raw)
+	}
+	if !ok {
+		if err := node(nodes, "feedetail", &lines); err != nil {
+			return nil, err
+		}
 	}
 	if len(lines) == 0 {
 		return nil, settlement.Errorf(settlement.CodeMissingField, "input.feedetail[0]")
@@ -293,7 +330,7 @@ func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.F
 	}
 	up := &settlement.FeeUpload{Lines: make([]settlement.FeeLine, 0, len(lines))}
 	for i, l := range lines {
-		f := fields{path: fmt.Sprintf("input.feedetail[%d].", i)}
+		f := fields{list: "input.feedetail", item: i}
 		fl := settlement.FeeLine{
 			FeedetlSn: f.need("feedetl_sn", l.FeedetlSn), MdtrtID: f.need("mdtrt_id", l.MdtrtID),
 			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: string(l.ChrgBchno),
@@ -315,20 +352,20 @@ func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.F
 			return nil, f.err
 		}
 		if l.Cnt == "" {
-			return nil, settlement.Errorf(settlement.CodeMissingField, f.path+"cnt")
+			return nil, settlement.Errorf(settlement.CodeMissingField, f.at("cnt"))
 		}
 		if l.Pric == "" {
-			return nil, settlement.Errorf(settlement.CodeMissingField, f.path+"pric")
+			return nil, settlement.Errorf(settlement.CodeMissingField, f.at("pric"))
 		}
 		var err error
 		if fl.Qty, err = settlement.ParseQty(string(l.Cnt)); err != nil {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"cnt", expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
+			return nil, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
 		}
 		if fl.Price, err = settlement.ParsePrice(string(l.Pric)); err != nil {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"pric", expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
+			return nil, settlement.Errorf(settlement.CodeBadField, f.at("pric"), expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
 		}
 		if fl.Qty <= 0 || fl.Price < 0 || fl.Amount < 0 {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"cnt", settlement.Bi(
+			return nil, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), settlement.Bi(
 				"暂不支持退费明细（负数数量或金额），请以新的收费批次号上传更正后的明细",
 				"refund lines (negative quantity or amount) are not supported yet; upload the corrected lines under a new chrg_bchno"))
 		}
@@ -337,7 +374,7 @@ func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.F
 			return nil, settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
 		}
 		if a := fl.HospApprFlag; a != "" && a != "0" && a != "1" && a != "2" {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.path+"hosp_appr_flag", expect("0 / 1 / 2", a))
+			return nil, settlement.Errorf(settlement.CodeBadField, f.at("hosp_appr_flag"), expect("0 / 1 / 2", a))
 		}
 		up.Lines = append(up.Lines, fl)
 	}

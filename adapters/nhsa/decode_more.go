@@ -216,11 +216,11 @@ func decodeRecon(details bool) func(map[string]json.RawMessage, *settlement.Requ
 		cnt := f.need("fixmedins_setl_cnt", d.FixmedinsSetlCnt)
 		if f.err == nil {
 			if _, serr := fmt.Sscan(cnt, &rec.Count); serr != nil {
-				f.err = settlement.Errorf(settlement.CodeBadField, f.path+"fixmedins_setl_cnt", expect("整数 / a whole number", cnt))
+				f.err = settlement.Errorf(settlement.CodeBadField, f.at("fixmedins_setl_cnt"), expect("整数 / a whole number", cnt))
 			}
 		}
 		for i, row := range d.Detail {
-			rf := fields{path: fmt.Sprintf("input.data.detail[%d].", i)}
+			rf := fields{list: "input.data.detail", item: i}
 			rec.Details = append(rec.Details, settlement.ReconDetail{SetlID: rf.need("setl_id", row.SetlID),
 				MdtrtID: string(row.MdtrtID), PsnNo: string(row.PsnNo), Medfee: rf.money("medfee_sumamt", row.MedfeeSumamt),
 				FundPay: rf.money("fund_pay_sumamt", row.FundPaySumamt), AcctPay: rf.money("acct_pay", row.AcctPay),

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/provgate/provgate/internal/goldenfile"
 
 	"github.com/provgate/provgate/settlement"
@@ -176,4 +178,22 @@ func exampleRecord() settlement.Record {
 		Details: []settlement.FundDetail{{FundPayType: "310100", Name: "城镇职工基本医疗保险统筹基金", Inscp: 1595000,
 			LimitLeft: 30000000, Paid: 1116500, Process: "ratio 0.7000"}},
 	}
+}
+
+// text's shortcut for plain string literals must decode as the decoder does.
+func TestTextAgreesWithTheDecoder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.String().Draw(t, "s")
+		lit, _ := json.Marshal(s)
+		if rapid.Bool().Draw(t, "raw") { // also literals a HIS writes by hand
+			lit = []byte(`"` + rapid.StringOf(rapid.SampledFrom([]rune("aZ09 \\\"\t/甲\u2028\x7f"))).Draw(t, "body") + `"`)
+		}
+		var want string
+		wantErr := json.Unmarshal(lit, &want)
+		var got text
+		gotErr := got.UnmarshalJSON(lit)
+		if (wantErr != nil) != (gotErr != nil) || wantErr == nil && string(got) != want {
+			t.Fatalf("%q: text %q (%v), decoder %q (%v)", lit, got, gotErr, want, wantErr)
+		}
+	})
 }

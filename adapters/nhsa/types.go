@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	json "github.com/goccy/go-json"
+	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -21,6 +22,10 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
 		*t = ""
 	case b[0] == '"':
+		if s, ok := plainString(b); ok {
+			*t = text(s)
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -32,6 +37,26 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		*t = text(b)
 	}
 	return nil
+}
+
+// plainString returns the contents of a JSON string literal that needs no
+// decoding: no escapes, no control characters, valid UTF-8. Such a literal
+// decodes to exactly its contents, and skipping the decoder for it saves a
+// whole json.Unmarshal per field. Anything else is left to the decoder.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // decimal keeps a number exactly as written, from a JSON number or string,
