@@ -40,6 +40,7 @@ func TestHotClonesCoverEveryReferenceField(t *testing.T) {
 	}{
 		{settlement.Visit{}, []string{"Visit.Diagnoses", "Visit.Batches", "Batch.Lines", "Visit.Settlements"}},
 		{settlement.Hospital{}, []string{"Hospital.Formats", "Hospital.MLLPSources"}},
+		{settlement.Person{}, []string{"Person.Insurances", "Person.Identities", "Person.Filings", "Person.Chronic", "Person.Fixed"}},
 		{settlement.Accumulators{}, nil},
 	}
 	for _, c := range cases {

@@ -167,9 +167,7 @@ func (tx *Tx) Hospitals() ([]settlement.Hospital, error) {
 
 // Person returns a person by psn_no.
 func (tx *Tx) Person(psnNo string) (settlement.Person, bool, error) {
-	var p settlement.Person
-	ok, err := tx.get(key(prefixPerson, psnNo), &p)
-	return p, ok, err
+	return getHot(tx, key(prefixPerson, psnNo), clonePerson)
 }
 
 // PersonByCert returns a person by ID number or card number.
