@@ -2,7 +2,6 @@ package delimited
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,36 +31,16 @@ func decodeInputs(t *testing.T) []string {
 // the domain requests, or the refusal, with its .golden file. Inputs named
 // err-* must be refused, the others accepted.
 func TestDecodeGolden(t *testing.T) {
-	for _, f := range decodeInputs(t) {
-		name := strings.TrimSuffix(filepath.Base(f), ".txt")
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+	goldenfile.Decodes(t, ".txt", 1, func(t *testing.T, body []byte) ([]byte, error) {
+		m, err := Decode(body)
+		if err != nil {
+			if m != nil && m.Requests != nil {
+				t.Error("a refused message carries requests")
 			}
-			m, err := Decode(body)
-			var got []byte
-			if err != nil {
-				e := settlement.AsError(err)
-				if e == nil {
-					t.Fatalf("refusal is not a domain error: %v", err)
-				}
-				if !strings.HasPrefix(name, "err-") {
-					t.Fatalf("unexpected refusal %v", err)
-				}
-				if m != nil && m.Requests != nil {
-					t.Error("a refused message carries requests")
-				}
-				got, _ = json.MarshalIndent(map[string]string{"err_msg": e.Error()}, "", "  ")
-			} else {
-				if strings.HasPrefix(name, "err-") {
-					t.Fatal("a bad message was accepted")
-				}
-				got, _ = json.MarshalIndent(m.Requests, "", "  ")
-			}
-			golden(t, "decode/"+name+".golden", append(got, '\n'))
-		})
-	}
+			return goldenfile.JSON(map[string]string{"err_msg": goldenfile.Reason(err)}), err
+		}
+		return goldenfile.JSON(m.Requests), nil
+	})
 }
 
 // TestDecodeRefusalCodes pins the code of every refusal case, so that a

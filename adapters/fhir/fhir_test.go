@@ -36,38 +36,15 @@ var refusedAt = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 // the domain requests, or the refusal as an OperationOutcome, with its
 // .golden file. Files named err-* must be refused, the others accepted.
 func TestDecodeGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/decode/*.json")
-	if len(files) == 0 {
-		t.Fatal("no golden inputs")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Decode(body)
-			var got []byte
-			if err != nil {
-				e := settlement.AsError(err)
-				if e == nil {
-					t.Fatalf("refusal is not a *settlement.Error: %v", err)
-				}
-				if !strings.HasPrefix(name, "err-") {
-					t.Fatalf("unexpected refusal %v", err)
-				}
-				got = indent(t, EncodeError(nil, e, refusedAt))
-			} else {
-				if strings.HasPrefix(name, "err-") {
-					t.Fatal("a bad message was accepted")
-				}
-				got, _ = json.MarshalIndent(m.Requests, "", "  ")
-				got = append(got, '\n')
-			}
-			golden(t, "decode/"+name+".golden", got)
-		})
-	}
+	goldenfile.Decodes(t, ".json", 1, func(t *testing.T, body []byte) ([]byte, error) {
+		m, err := Decode(body)
+		if e := settlement.AsError(err); e != nil {
+			return indent(t, EncodeError(nil, e, refusedAt)), err
+		} else if err != nil {
+			return nil, err // Decodes fails: not a domain error
+		}
+		return goldenfile.JSON(m.Requests), nil
+	})
 }
 
 // TestRefusals pins each refusal's code and the FHIRPath it names.

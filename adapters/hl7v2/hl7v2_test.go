@@ -2,7 +2,6 @@ package hl7v2
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,38 +32,18 @@ func read(t testing.TB, path string) []byte {
 // TestDecodeGolden decodes every message in testdata/decode and compares
 // the domain requests, or the refusal, with its .golden file.
 func TestDecodeGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/decode/*.hl7")
-	if len(files) < 40 {
-		t.Fatalf("only %d golden inputs", len(files))
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".hl7")
-		t.Run(name, func(t *testing.T) {
-			m, err := Decode(read(t, f))
-			var got []byte
-			if err != nil {
-				e := settlement.AsError(err)
-				if e == nil {
-					t.Fatalf("refusal is not a domain error: %v", err)
-				}
-				if !strings.HasPrefix(name, "err-") {
-					t.Fatalf("unexpected refusal %v", err)
-				}
-				at := ""
-				if m != nil {
-					at = m.failAt.String()
-				}
-				got, _ = json.MarshalIndent(map[string]string{"err_msg": e.Error(), "at": at}, "", "  ")
-			} else {
-				if strings.HasPrefix(name, "err-") {
-					t.Fatal("a bad message was accepted")
-				}
-				checkRequests(t, m)
-				got, _ = json.MarshalIndent(m.Requests, "", "  ")
+	goldenfile.Decodes(t, ".hl7", 40, func(t *testing.T, body []byte) ([]byte, error) {
+		m, err := Decode(body)
+		if err != nil {
+			at := ""
+			if m != nil {
+				at = m.failAt.String()
 			}
-			golden(t, "decode/"+name+".golden", append(got, '\n'))
-		})
-	}
+			return goldenfile.JSON(map[string]string{"err_msg": goldenfile.Reason(err), "at": at}), err
+		}
+		checkRequests(t, m)
+		return goldenfile.JSON(m.Requests), nil
+	})
 }
 
 // checkRequests asserts what the gateway relies on in every decoded request.

@@ -48,33 +48,13 @@ func decodeFiles(t testing.TB) []string {
 // the domain requests, or the refusal, with its .golden file. Files named
 // err-* must be refused, all others accepted.
 func TestDecodeGolden(t *testing.T) {
-	for _, f := range decodeFiles(t) {
-		name := strings.TrimSuffix(filepath.Base(f), ".xml")
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Decode(body)
-			var got []byte
-			if err != nil {
-				e := settlement.AsError(err)
-				if e == nil {
-					t.Fatalf("refusal is not a domain error: %v", err)
-				}
-				if !strings.HasPrefix(name, "err-") {
-					t.Fatalf("unexpected refusal %v", err)
-				}
-				got = indentJSON(t, map[string]string{"err_msg": e.Error(), "reply_charset": ContentType(m)})
-			} else {
-				if strings.HasPrefix(name, "err-") {
-					t.Fatal("a bad message was accepted")
-				}
-				got = indentJSON(t, m.Requests)
-			}
-			golden(t, "decode/"+name+".golden", got)
-		})
-	}
+	goldenfile.Decodes(t, ".xml", 1, func(t *testing.T, body []byte) ([]byte, error) {
+		m, err := Decode(body)
+		if err != nil {
+			return indentJSON(t, map[string]string{"err_msg": goldenfile.Reason(err), "reply_charset": ContentType(m)}), err
+		}
+		return indentJSON(t, m.Requests), nil
+	})
 }
 
 // TestRefusalCodes pins the code of each refusal case, so a golden update

@@ -25,37 +25,13 @@ func golden(t *testing.T, name string, got []byte) {
 // TestDecodeGolden decodes every request in testdata/decode and compares
 // the domain request, or the refusal, with its .golden file.
 func TestDecodeGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/decode/*.json")
-	if len(files) == 0 {
-		t.Fatal("no golden inputs")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Decode(body, "")
-			var got []byte
-			if err != nil {
-				e := settlement.AsError(err)
-				if e == nil {
-					t.Fatalf("refusal is not a domain error: %v", err)
-				}
-				if !strings.HasPrefix(name, "err-") {
-					t.Fatalf("unexpected refusal %v", err)
-				}
-				got, _ = json.MarshalIndent(map[string]string{"err_msg": e.Error()}, "", "  ")
-			} else {
-				if strings.HasPrefix(name, "err-") {
-					t.Fatal("a bad request was accepted")
-				}
-				got, _ = json.MarshalIndent(m.Request, "", "  ")
-			}
-			golden(t, "decode/"+name+".golden", append(got, '\n'))
-		})
-	}
+	goldenfile.Decodes(t, ".json", 1, func(t *testing.T, body []byte) ([]byte, error) {
+		m, err := Decode(body, "")
+		if err != nil {
+			return goldenfile.JSON(map[string]string{"err_msg": goldenfile.Reason(err)}), err
+		}
+		return goldenfile.JSON(m.Request), nil
+	})
 }
 
 func TestDecodeRefusalCodes(t *testing.T) {
