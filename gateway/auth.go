@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -102,7 +101,7 @@ func (s *Server) checkSignature(c *gin.Context, paasID, token, ts, nonce, sig st
 	// the node it reached; the relaying node may send it again while the
 	// leader changes, which is not a replay.
 	relayedInternally := s.cfg.Internal != nil && c.GetHeader(headerForwarded) != ""
-	if !relayedInternally && !s.nonces.fresh(paasID+"\x00"+nonce, now, s.cfg.AuthWindow) {
+	if !relayedInternally && !s.nonces.Fresh(paasID+"\x00"+nonce, now, s.cfg.AuthWindow) {
 		return settlement.Errorf(settlement.CodeAuthReplay)
 	}
 	return nil
@@ -113,38 +112,4 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
-}
-
-// nonceCache remembers nonces for twice the window, so a replay within it
-// is refused. It is per node: a replay to another node is caught by the
-// msgid's idempotency for writes, and reads change nothing.
-type nonceCache struct {
-	mu    sync.Mutex
-	seen  map[string]time.Time
-	sweep time.Time
-}
-
-// maxNonces bounds the cache; beyond it the oldest window is dropped early
-// rather than growing without limit.
-const maxNonces = 1 << 20
-
-func (n *nonceCache) fresh(key string, now time.Time, window time.Duration) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.seen == nil {
-		n.seen = map[string]time.Time{}
-	}
-	if now.Sub(n.sweep) > window || len(n.seen) >= maxNonces {
-		for k, t := range n.seen {
-			if now.Sub(t) > 2*window || len(n.seen) >= maxNonces {
-				delete(n.seen, k)
-			}
-		}
-		n.sweep = now
-	}
-	if t, ok := n.seen[key]; ok && now.Sub(t) <= 2*window {
-		return false
-	}
-	n.seen[key] = now
-	return true
 }

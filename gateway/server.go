@@ -16,6 +16,7 @@ import (
 	"github.com/provgate/provgate/adapters/nhsa"
 	"github.com/provgate/provgate/consensus"
 	"github.com/provgate/provgate/settlement"
+	"github.com/provgate/provgate/tif"
 )
 
 // Ledger is what the gateway needs from the replicated ledger.
@@ -96,7 +97,7 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	serial   serial
-	nonces   nonceCache
+	nonces   tif.Nonces // per node: a replay to another node is caught by the msgid for writes, and reads change nothing
 	client   *http.Client
 	internal *http.Server // relayed requests, under mutual TLS
 	mllp     mllpServer

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/provgate/provgate/settlement"
@@ -34,7 +33,7 @@ func (h *Hub) authenticate(r *http.Request) (*province, *settlement.Error) {
 	if err != nil || abs(now.Unix()-sec) > int64(window/time.Second) {
 		return nil, settlement.Errorf(settlement.CodeAuthClock, strconv.Itoa(int(window/time.Second)))
 	}
-	if !h.nonces.fresh(paasID+"\x00"+nonce, now, window) {
+	if !h.nonces.Fresh(paasID+"\x00"+nonce, now, window) {
 		return nil, settlement.Errorf(settlement.CodeAuthReplay)
 	}
 	return p, nil
@@ -45,33 +44,4 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
-}
-
-// nonceCache remembers the nonces seen in two generations, each spanning
-// twice the window: a nonce is remembered at least as long as a request
-// carrying it could pass the timestamp check, without a sweep over every
-// entry.
-type nonceCache struct {
-	mu        sync.Mutex
-	cur, prev map[string]struct{}
-	since     time.Time // when cur began
-}
-
-// maxNonces bounds a generation; a flood turns it over early rather than
-// growing the cache without limit.
-const maxNonces = 1 << 20
-
-func (n *nonceCache) fresh(key string, now time.Time, window time.Duration) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cur == nil || now.Sub(n.since) > 2*window || len(n.cur) >= maxNonces {
-		n.prev, n.cur, n.since = n.cur, map[string]struct{}{}, now
-	}
-	_, inCur := n.cur[key]
-	_, inPrev := n.prev[key]
-	if inCur || inPrev {
-		return false
-	}
-	n.cur[key] = struct{}{}
-	return true
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/provgate/provgate/tif"
 )
 
 // HubConfig configures a Hub. Zero durations and sizes take the defaults
@@ -52,7 +54,7 @@ type Hub struct {
 	mux       *http.ServeMux
 	provinces []*province // longest prefix first
 	callers   map[string]*province
-	nonces    nonceCache
+	nonces    tif.Nonces
 	calls     dedup
 	faults    faultSet
 	stats     counters
