@@ -55,7 +55,7 @@ func (s *Server) crossProvince(ctx context.Context, a settlement.Answer) (settle
 // the hospital's message made it: the psn_no follows from the certificate,
 // so a retry of the message still matches its stored answer. The lookup
 // carries the registration's msgid; like every cross-province read it is
-// sent under a msgid of its own (<msgid>-1101-<stamp>, national.Outbox.Query),
+// sent under a msgid of its own (national.Outbox.Query, readMsgID),
 // so a lookup made again for a retried message is not taken for the first.
 func (s *Server) namePerson(ctx context.Context, x exchange, req *settlement.Request) error {
 	var psnNo *string

@@ -26,7 +26,7 @@ func (h *Hub) forward(ctx context.Context, p *province, infno, msgid string, bod
 		at := (first + i) % n
 		ans, responded, err := h.post(ctx, p.Nodes[at], infno, body)
 		if responded {
-			h.stats.add(func(s *HubStats) { s.Forwarded[msgid]++ })
+			h.stats.add(func(s *HubStats) { s.Forwarded[msgid]++; s.ByInfno[infno]++ })
 		}
 		if err != nil {
 			h.stats.add(func(s *HubStats) { s.Failovers++ })

@@ -3,8 +3,10 @@ package national
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,7 +79,9 @@ func (o *Outbox) Wait(ctx context.Context, in settlement.Intent) (settlement.Ans
 // pre-settlements) and returns the insured place's output. The read goes
 // out under a msgid of its own, readMsgID.
 func (o *Outbox) Query(ctx context.Context, wire settlement.Request, st settlement.Stamp) (json.RawMessage, error) {
-	reply, err := o.call(ctx, wire, readMsgID(wire.MsgID, wire.Kind, st), st, settlement.UpstreamNothingDone)
+	readID := readMsgID(wire.Hospital, wire.MsgID, wire.Kind, st)
+	o.log.Info("cross-province read", "infno", string(wire.Kind), "msgid", wire.MsgID, "read_msgid", readID)
+	reply, err := o.call(ctx, wire, readID, st, settlement.UpstreamNothingDone)
 	if err != nil {
 		return nil, err
 	}
@@ -87,9 +91,9 @@ func (o *Outbox) Query(ctx context.Context, wire settlement.Request, st settleme
 	return reply.Output, nil
 }
 
-// readMsgID is the msgid a cross-province read is sent under: the
-// hospital's msgid, the infno, and the read's stamp in base 36, e.g.
-// H15010100001202601011000000001-1101-mk3v0q2a.
+// readMsgID is the msgid a cross-province read is sent under, in the
+// national layout (30 characters: the hospital's code, the read's time in
+// China, four characters of its own), e.g. H15010100001202601011000000k3f.
 //
 // The platform (and the hub) keeps every msgid with the bytes first sent
 // under it and refuses the same msgid with other bytes (E4901). A write's
@@ -103,11 +107,25 @@ func (o *Outbox) Query(ctx context.Context, wire settlement.Request, st settleme
 // and the platform would answer a retry from its memory of the first
 // answer, where a local read answers afresh. So each read gets a msgid of
 // its own, tied to its stamp: one msgid, one body. The client's retries
-// within one Query keep it, so the platform still deduplicates those; the
-// hospital's msgid leads, so the platform's logs still name it.
-func readMsgID(msgid string, kind settlement.Kind, st settlement.Stamp) string {
-	return msgid + "-" + string(kind) + "-" + strconv.FormatInt(st.UnixMilli, 36)
+// within one Query keep it, so the platform still deduplicates those.
+//
+// The last four characters are a hash of the hospital's msgid, the infno
+// and the stamp: two reads of one hospital in the same second share a
+// msgid only by a 1-in-1.7-million chance, and then the platform refuses
+// the second (E4901, other bytes) rather than answering it with the first.
+// Query logs which hospital msgid each read msgid stands for.
+func readMsgID(hospital, msgid string, kind settlement.Kind, st settlement.Stamp) string {
+	code := (hospital + "000000000000")[:12]
+	h := fnv.New32a()
+	h.Write([]byte(msgid + "\x00" + string(kind) + "\x00" + strconv.FormatInt(st.UnixMilli, 10)))
+	seq := strconv.FormatUint(uint64(h.Sum32()%(36*36*36*36)), 36)
+	seq = strings.Repeat("0", 4-len(seq)) + seq
+	return code + time.UnixMilli(st.UnixMilli).In(chinaTime).Format("20060102150405") + seq
 }
+
+// chinaTime is UTC+8, the national interface's clock, fixed so the msgid
+// does not depend on the node's time-zone database.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // Run re-drives pending intents while this node leads, every interval,
 // until ctx ends: after a leader change, after the platform was down.
