@@ -42,7 +42,21 @@ type Outbox struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	// retryAt holds, per intent whose last drive failed, when Run may
+	// drive it again: the wait doubles with each failure up to
+	// maxRedriveWait, so an insured place that keeps failing (or answers
+	// in a shape we cannot read) is not called every second for ever.
+	// A hospital's retry drives at once regardless.
+	retryAt map[string]redrive
 }
+
+type redrive struct {
+	failures int
+	at       time.Time
+}
+
+// maxRedriveWait bounds the wait between re-drives of a failing intent.
+const maxRedriveWait = time.Minute
 
 type flight struct {
 	done chan struct{}
@@ -59,7 +73,8 @@ func NewOutbox(caller Caller, ledger Ledger, log *slog.Logger, timeout time.Dura
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	return &Outbox{caller: caller, ledger: ledger, log: log, timeout: timeout, flights: map[string]*flight{}}
+	return &Outbox{caller: caller, ledger: ledger, log: log, timeout: timeout, flights: map[string]*flight{},
+		retryAt: map[string]redrive{}}
 }
 
 // Wait drives the intent, or joins the drive in flight, until ctx ends:
@@ -146,14 +161,33 @@ func (o *Outbox) Run(ctx context.Context, interval time.Duration) {
 			o.log.Error("cannot list pending cross-province intents", "err", err)
 			continue
 		}
+		now := time.Now()
+		var due []settlement.Intent
+		o.mu.Lock()
+		still := make(map[string]bool, len(pending))
 		for _, in := range pending {
+			key := intentKey(in)
+			still[key] = true
+			if r, failing := o.retryAt[key]; !failing || !now.Before(r.at) {
+				due = append(due, in)
+			}
+		}
+		for key := range o.retryAt {
+			if !still[key] { // completed or refused meanwhile
+				delete(o.retryAt, key)
+			}
+		}
+		o.mu.Unlock()
+		for _, in := range due {
 			o.drive(in)
 		}
 	}
 }
 
+func intentKey(in settlement.Intent) string { return in.Hospital + "\x00" + in.MsgID }
+
 func (o *Outbox) drive(in settlement.Intent) *flight {
-	key := in.Hospital + "\x00" + in.MsgID
+	key := intentKey(in)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if f, ok := o.flights[key]; ok {
@@ -165,6 +199,14 @@ func (o *Outbox) drive(in settlement.Intent) *flight {
 		f.ans, f.err = o.once(in)
 		o.mu.Lock()
 		delete(o.flights, key)
+		if f.err != nil {
+			r := o.retryAt[key]
+			r.failures++
+			r.at = time.Now().Add(min(time.Second<<min(r.failures-1, 6), maxRedriveWait))
+			o.retryAt[key] = r
+		} else {
+			delete(o.retryAt, key)
+		}
 		o.mu.Unlock()
 		close(f.done)
 	}()

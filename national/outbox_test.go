@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,5 +142,50 @@ func TestOutboxUnavailableSaysWhatBecameOfTheRequest(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failingCaller counts calls and fails every one as the platform being
+// unreachable.
+type failingCaller struct{ calls atomic.Int64 }
+
+func (c *failingCaller) Call(context.Context, Call) (Reply, error) {
+	c.calls.Add(1)
+	return Reply{}, settlement.Errorf(settlement.CodeUpstream, "unreachable", settlement.UpstreamPending)
+}
+
+// pendingLedger leads and holds one pending intent for ever.
+type pendingLedger struct{ in settlement.Intent }
+
+func (l pendingLedger) IsLeader() bool { return true }
+func (l pendingLedger) PendingIntents() ([]settlement.Intent, error) {
+	return []settlement.Intent{l.in}, nil
+}
+func (l pendingLedger) Complete(context.Context, string, string, settlement.Completion) (settlement.Answer, error) {
+	return settlement.Answer{}, nil
+}
+
+// An intent the insured place keeps failing is re-driven less and less
+// often, not on every tick; a hospital's retry still drives it at once.
+func TestOutboxBacksOffAFailingIntent(t *testing.T) {
+	caller := &failingCaller{}
+	in := settlement.Intent{Hospital: "H45010000001", MsgID: "H45010000001202603140926530001",
+		Wire: remoteRequest(settlement.KindSettle, "H45010000001202603140926530001")}
+	o := NewOutbox(caller, pendingLedger{in}, nil, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	o.Run(ctx, 20*time.Millisecond) // 125 ticks
+	// Drives at about 0, 1, 3 s: waits of 1 s, then 2 s.
+	if n := caller.calls.Load(); n < 2 || n > 4 {
+		t.Errorf("a failing intent was driven %d times in 2.5 s of 20 ms ticks, want 2-4 (backing off)", n)
+	}
+	before := caller.calls.Load()
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Second)
+	defer wcancel()
+	if _, err := o.Wait(wctx, in); err == nil {
+		t.Error("the failing drive reported success")
+	}
+	if caller.calls.Load() != before+1 {
+		t.Errorf("a hospital's retry did not drive the intent at once (%d calls, want %d)", caller.calls.Load(), before+1)
 	}
 }
