@@ -39,7 +39,11 @@ type Message struct {
 // CoverageEligibilityRequest ($submit), or a Bundle whose first entry is
 // one of them and whose other entries are the resources it references.
 // Every refusal is a *settlement.Error naming the element by its FHIRPath.
-func Decode(body []byte) (*Message, error) {
+func Decode(body []byte) (*Message, error) { return decode(body, false) }
+
+// decode is Decode; with tree, the message is read through fastjson's
+// tree even when the scan takes it (for the parity tests).
+func decode(body []byte, tree bool) (*Message, error) {
 	if len(body) > maxBody {
 		return nil, settlement.Errorf(settlement.CodeTooLarge, strconv.Itoa(maxBody))
 	}
@@ -47,11 +51,17 @@ func Decode(body []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	root, err := p.ParseBytes(body)
-	if err != nil {
-		return nil, parseError(body)
+	d := docs.Get().(*doc)
+	defer d.release()
+	root, ok := d.scan(body)
+	if !ok || tree {
+		p := parsers.Get()
+		defer parsers.Put(p)
+		tree, err := p.ParseBytes(body)
+		if err != nil {
+			return nil, parseError(body)
+		}
+		root = d.adopt(tree)
 	}
 	if root.Type() != fastjson.TypeObject {
 		return nil, badMessage("body", "应为一个 FHIR 资源（JSON 对象）", "want one FHIR resource (a JSON object)")

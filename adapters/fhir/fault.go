@@ -43,6 +43,17 @@ func render(err error, root value, rootName string) error {
 
 // locate finds the path of target under v by identity.
 func locate(v, target value, path string) (string, bool) {
+	switch {
+	case target == nil:
+		return "", false
+	case v.fj == nil:
+		return locateTape(v, target, path)
+	}
+	return locateTree(v.fj, target.fj, path)
+}
+
+// locateTree finds the path of target under v in fastjson's tree.
+func locateTree(v, target *fastjson.Value, path string) (string, bool) {
 	if v == target {
 		return path, true
 	}
@@ -53,14 +64,14 @@ func locate(v, target value, path string) (string, bool) {
 		var ok bool
 		o.Visit(func(key []byte, x *fastjson.Value) {
 			if !ok {
-				found, ok = locate(x, target, path+"."+string(key))
+				found, ok = locateTree(x, target, path+"."+string(key))
 			}
 		})
 		return found, ok
 	case fastjson.TypeArray:
 		a, _ := v.Array()
 		for i, x := range a {
-			if p, ok := locate(x, target, index(path, i)); ok {
+			if p, ok := locateTree(x, target, index(path, i)); ok {
 				return p, true
 			}
 		}

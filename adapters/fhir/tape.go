@@ -1,0 +1,453 @@
+package fhir
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+
+	"github.com/valyala/fastjson"
+	"github.com/valyala/fastjson/fastfloat"
+)
+
+// A message is read from a tape: one pass over the body writes every JSON
+// value as a node of one flat, reused slice, in document order (a node's
+// members follow it; end says where its subtree ends). Nodes hold offsets
+// into the body, not copies, and the tape holds no pointers the scan has
+// to write, so reading a message allocates nothing once the tape has grown
+// and gives the garbage collector nothing to trace: fastjson's tree of
+// linked values cost about a third of the round trip, most of it in
+// allocation and write barriers rather than in looking at bytes.
+//
+// The scan takes only the JSON it reads exactly as fastjson does: strict
+// JSON numbers, strings without a backslash (so a string's bytes are its
+// value and a key is compared as written), at most maxScanDepth levels.
+// Anything else (escapes, NaN, Inf, numbers such as 01 or 1.e5 that
+// fastjson takes, malformed JSON) is parsed by fastjson as before, and its
+// values are read through the same nodes (fj set), so every unusual input
+// and every refusal is what it was. The readers above (json.go) see one
+// type and cannot tell the two apart; the parity tests check that both
+// give the same answer on every input the scan takes.
+
+// maxScanDepth bounds the scan's recursion; deeper messages (never a
+// FHIR message of this package) go to fastjson, which stops at 300.
+const maxScanDepth = 64
+
+// node is one JSON value of a tape, or, with fj set, one of fastjson's.
+type node struct {
+	d    *doc
+	fj   *fastjson.Value // the fallback's value; nil on a tape
+	kind fastjson.Type
+	i    int32    // index in d.nodes
+	end  int32    // index just past this node's subtree
+	key  [2]int32 // the member key in d.src, for a member of an object
+	val  [2]int32 // the text of a string (without quotes) or a number
+}
+
+// doc is one message being read: the tape, or fastjson's tree wrapped.
+type doc struct {
+	src   []byte
+	nodes []node
+	lists []*node // arrays handed to readers, cut from one reused slice
+
+	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
+}
+
+var docs = sync.Pool{New: func() any { return new(doc) }}
+
+// release drops what the doc points to outside itself and pools it.
+func (d *doc) release() {
+	d.src, d.wrapped = nil, nil
+	clear(d.lists)
+	d.lists = d.lists[:0]
+	docs.Put(d)
+}
+
+var errType = errors.New("fhir: wrong JSON type")
+
+// Type is the JSON type, as fastjson names it.
+func (v *node) Type() fastjson.Type {
+	if v.fj != nil {
+		return v.fj.Type()
+	}
+	return v.kind
+}
+
+// Get returns the first member key of an object (as fastjson does when a
+// key is repeated), or nil.
+func (v *node) Get(key string) *node {
+	if v.fj != nil {
+		return v.d.wrap(v.fj.Get(key))
+	}
+	if v.kind != fastjson.TypeObject {
+		return nil
+	}
+	d := v.d
+	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		if string(d.src[x.key[0]:x.key[1]]) == key {
+			return x
+		}
+	}
+	return nil
+}
+
+// StringBytes returns a string's value; the bytes are the body's (or
+// fastjson's) and live while the message is read.
+func (v *node) StringBytes() ([]byte, error) {
+	if v.fj != nil {
+		return v.fj.StringBytes()
+	}
+	if v.kind != fastjson.TypeString {
+		return nil, errType
+	}
+	return v.d.src[v.val[0]:v.val[1]:v.val[1]], nil
+}
+
+// Array returns an array's elements.
+func (v *node) Array() ([]*node, error) {
+	if v.fj != nil {
+		a, err := v.fj.Array()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*node, len(a))
+		for i, x := range a {
+			out[i] = v.d.wrap(x)
+		}
+		return out, nil
+	}
+	if v.kind != fastjson.TypeArray {
+		return nil, errType
+	}
+	d := v.d
+	start := len(d.lists)
+	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		d.lists = append(d.lists, &d.nodes[c])
+	}
+	return d.lists[start:len(d.lists):len(d.lists)], nil
+}
+
+// one is an array of the lone object v, cut from the doc's lists.
+func (v *node) one() []*node {
+	d := v.d
+	d.lists = append(d.lists, v)
+	return d.lists[len(d.lists)-1 : len(d.lists) : len(d.lists)]
+}
+
+// Int reads a whole number as fastjson's Value.Int does.
+func (v *node) Int() (int, error) {
+	if v.fj != nil {
+		return v.fj.Int()
+	}
+	if v.kind != fastjson.TypeNumber {
+		return 0, errType
+	}
+	s := v.d.src[v.val[0]:v.val[1]]
+	// Up to 18 digits, fastfloat.ParseInt64 is this loop; anything longer
+	// or with a fraction or exponent is left to it.
+	neg := s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	if len(digits) > 0 && len(digits) <= 18 {
+		n := 0
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			if neg {
+				n = -n
+			}
+			return n, nil
+		}
+	}
+	n, err := fastfloat.ParseInt64(string(s))
+	if err != nil {
+		return 0, err
+	}
+	if int64(int(n)) != n {
+		return 0, errType
+	}
+	return int(n), nil
+}
+
+// number returns a number's text as written (fastjson's String of a
+// number).
+func (v *node) number() string {
+	if v.fj != nil {
+		return v.fj.String()
+	}
+	return string(v.d.src[v.val[0]:v.val[1]])
+}
+
+// wrap gives a fastjson value its node, the same one each time.
+func (d *doc) wrap(x *fastjson.Value) *node {
+	if x == nil {
+		return nil
+	}
+	if n, ok := d.wrapped[x]; ok {
+		return n
+	}
+	n := &node{d: d, fj: x}
+	d.wrapped[x] = n
+	return n
+}
+
+// adopt reads a message through fastjson's tree.
+func (d *doc) adopt(root *fastjson.Value) *node {
+	d.wrapped = make(map[*fastjson.Value]*node)
+	return d.wrap(root)
+}
+
+// scan writes the tape of body; ok is false when the body is anything but
+// JSON the scan reads as fastjson would (see above).
+func (d *doc) scan(body []byte) (root *node, ok bool) {
+	if len(body) >= 1<<31-1 {
+		return nil, false
+	}
+	d.src = body
+	d.nodes = d.nodes[:0]
+	s := scanner{d: d, b: body}
+	s.space()
+	if !s.value([2]int32{}, 1) {
+		return nil, false
+	}
+	s.space()
+	if s.i != len(body) {
+		return nil, false
+	}
+	return &d.nodes[0], true
+}
+
+type scanner struct {
+	d *doc
+	b []byte
+	i int
+}
+
+// add appends a node; pointers into d.nodes are taken only once the scan
+// is done, as appending may move them.
+func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
+	n := len(d.nodes)
+	if n < cap(d.nodes) {
+		d.nodes = d.nodes[:n+1]
+	} else {
+		d.nodes = append(d.nodes, node{})
+	}
+	x := &d.nodes[n]
+	if x.d != d { // set once per slot: the scan then writes no pointer
+		x.d = d
+	}
+	x.kind, x.i, x.end, x.key, x.val = kind, int32(n), int32(n+1), key, [2]int32{}
+	return int32(n)
+}
+
+// space skips JSON white space, the four bytes fastjson skips.
+func (s *scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// str reads a string without a backslash, s.i at its opening quote, and
+// returns where its bytes are.
+func (s *scanner) str() ([2]int32, bool) {
+	start := s.i + 1
+	n := bytes.IndexByte(s.b[start:], '"')
+	if n < 0 || bytes.IndexByte(s.b[start:start+n], '\\') >= 0 {
+		return [2]int32{}, false
+	}
+	s.i = start + n + 1
+	return [2]int32{int32(start), int32(start + n)}, true
+}
+
+func (s *scanner) value(key [2]int32, depth int) bool {
+	if s.i >= len(s.b) || depth > maxScanDepth {
+		return false
+	}
+	d := s.d
+	switch c := s.b[s.i]; {
+	case c == '{':
+		at := d.add(fastjson.TypeObject, key)
+		s.i++
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			return true
+		}
+		for {
+			s.space()
+			if s.i >= len(s.b) || s.b[s.i] != '"' {
+				return false
+			}
+			k, ok := s.str()
+			if !ok {
+				return false
+			}
+			s.space()
+			if s.i >= len(s.b) || s.b[s.i] != ':' {
+				return false
+			}
+			s.i++
+			s.space()
+			if !s.value(k, depth+1) {
+				return false
+			}
+			s.space()
+			if s.i >= len(s.b) {
+				return false
+			}
+			if s.b[s.i] == ',' {
+				s.i++
+				continue
+			}
+			if s.b[s.i] != '}' {
+				return false
+			}
+			s.i++
+			d.nodes[at].end = int32(len(d.nodes))
+			return true
+		}
+	case c == '[':
+		at := d.add(fastjson.TypeArray, key)
+		s.i++
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == ']' {
+			s.i++
+			return true
+		}
+		for {
+			s.space()
+			if !s.value([2]int32{}, depth+1) {
+				return false
+			}
+			s.space()
+			if s.i >= len(s.b) {
+				return false
+			}
+			if s.b[s.i] == ',' {
+				s.i++
+				continue
+			}
+			if s.b[s.i] != ']' {
+				return false
+			}
+			s.i++
+			d.nodes[at].end = int32(len(d.nodes))
+			return true
+		}
+	case c == '"':
+		v, ok := s.str()
+		if !ok {
+			return false
+		}
+		d.nodes[d.add(fastjson.TypeString, key)].val = v
+		return true
+	case c == '-' || '0' <= c && c <= '9':
+		n := numberLen(s.b[s.i:])
+		if n == 0 {
+			return false
+		}
+		d.nodes[d.add(fastjson.TypeNumber, key)].val = [2]int32{int32(s.i), int32(s.i + n)}
+		s.i += n
+		return true
+	}
+	for _, lit := range [...]struct {
+		text string
+		kind fastjson.Type
+	}{{"true", fastjson.TypeTrue}, {"false", fastjson.TypeFalse}, {"null", fastjson.TypeNull}} {
+		if bytes.HasPrefix(s.b[s.i:], []byte(lit.text)) {
+			d.add(lit.kind, key)
+			s.i += len(lit.text)
+			return true
+		}
+	}
+	return false
+}
+
+// numberLen is the length of the strict JSON number at the start of b, or
+// 0. What follows it is checked by the caller: only white space, a comma,
+// a bracket or the end, where fastjson's looser number would end too.
+func numberLen(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	return i
+}
+
+// locateTape finds the path of target under v on a tape. fastjson shares
+// one value for every true, false and null of a message, so a fault at one
+// of those was located at the first of its kind; the tape does the same,
+// for the same path.
+func locateTape(v, target *node, path string) (string, bool) {
+	if v == target || v.kind == target.kind && literal(v.kind) {
+		return path, true
+	}
+	d := v.d
+	switch v.kind {
+	case fastjson.TypeObject:
+		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+			x := &d.nodes[c]
+			if p, ok := locateTape(x, target, path+"."+string(d.src[x.key[0]:x.key[1]])); ok {
+				return p, true
+			}
+		}
+	case fastjson.TypeArray:
+		k := 0
+		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+			if p, ok := locateTape(&d.nodes[c], target, index(path, k)); ok {
+				return p, true
+			}
+			k++
+		}
+	}
+	return "", false
+}
+
+func literal(t fastjson.Type) bool {
+	return t == fastjson.TypeTrue || t == fastjson.TypeFalse || t == fastjson.TypeNull
+}
