@@ -23,7 +23,10 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 			lines = answers[i].Outcome.Lines
 		}
 	}
-	w := newWriter(2048 + 900*len(lines)) // an item's adjudication is about 800 bytes
+	// About 3.5 KB besides the items (the testdata replies, compact) and
+	// 750 bytes an item: sized so the buffer is never grown, which would
+	// copy the reply and allocate it twice.
+	w := newWriter(4096 + 800*len(lines))
 	w.open('{')
 	w.constant("resourceType", "ClaimResponse")
 	if rec.SetlID != "" || rec.MdtrtID != "" {

@@ -2,7 +2,9 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"sync"
 
 	"github.com/valyala/fastjson"
@@ -260,15 +262,40 @@ func (s *scanner) space() {
 }
 
 // str reads a string without a backslash, s.i at its opening quote, and
-// returns where its bytes are.
+// returns where its bytes are. The strings of a message are short (codes,
+// URIs, names): eight bytes are tested at a time for a quote or a
+// backslash, which is faster on them than two calls to bytes.IndexByte.
 func (s *scanner) str() ([2]int32, bool) {
 	start := s.i + 1
-	n := bytes.IndexByte(s.b[start:], '"')
-	if n < 0 || bytes.IndexByte(s.b[start:start+n], '\\') >= 0 {
+	b := s.b
+	j := start
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		if m := hasByte(x, '"') | hasByte(x, '\\'); m != 0 {
+			// The lowest bit set is exact: false positives of the test
+			// only occur above a byte that matched.
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; j < len(b) && b[j] != '"'; j++ {
+		if b[j] == '\\' {
+			return [2]int32{}, false
+		}
+	}
+	if j >= len(b) || b[j] != '"' {
 		return [2]int32{}, false
 	}
-	s.i = start + n + 1
-	return [2]int32{int32(start), int32(start + n)}, true
+	s.i = j + 1
+	return [2]int32{int32(start), int32(j)}, true
+}
+
+// hasByte has the high bit of each byte of x that is c set (and possibly
+// bits above the first such byte).
+func hasByte(x uint64, c byte) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	y := x ^ lo*uint64(c)
+	return (y - lo) &^ y & hi
 }
 
 func (s *scanner) value(key [2]int32, depth int) bool {

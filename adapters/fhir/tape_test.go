@@ -344,3 +344,32 @@ func dump(v *node) string {
 	walk(v)
 	return b.String()
 }
+
+// TestScanStrings checks the string scan, which tests eight bytes at a
+// time, at every length and position around those eight.
+func TestScanStrings(t *testing.T) {
+	for n := 0; n < 20; n++ {
+		s := strings.Repeat("é", n)[:n] // bytes with the high bit set, cut anywhere
+		body := []byte(`["` + s + `"]`)
+		d := docs.Get().(*doc)
+		root, ok := d.scan(body)
+		if !ok {
+			t.Fatalf("%q: not taken", body)
+		}
+		a, _ := root.Array()
+		if got, _ := a[0].StringBytes(); string(got) != s {
+			t.Errorf("%q: read %q", body, got)
+		}
+		d.release()
+		for k := 0; k < n; k++ {
+			esc := []byte(`["` + s[:k] + `\n` + s[k:] + `"]`)
+			if scans(esc) {
+				t.Errorf("%q: taken with a backslash at %d", esc, k)
+			}
+			cut := []byte(`["` + s[:k])
+			if scans(cut) {
+				t.Errorf("%q: taken without its closing quote", cut)
+			}
+		}
+	}
+}
