@@ -84,9 +84,12 @@ func (v *node) Get(key string) *node {
 		return nil
 	}
 	d := v.d
+	n := int32(len(key))
 	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		// Most members differ from key in length or first byte; those
+		// are told apart without slicing the body or calling memequal.
 		x := &d.nodes[c]
-		if string(d.src[x.key[0]:x.key[1]]) == key {
+		if x.key[1]-x.key[0] == n && n > 0 && d.src[x.key[0]] == key[0] && string(d.src[x.key[0]:x.key[1]]) == key {
 			return x
 		}
 	}
