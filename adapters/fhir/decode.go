@@ -72,11 +72,11 @@ func decode(body []byte, tree bool) (*Message, error) {
 	case err != nil:
 		return nil, badMessage("resourceType", "JSON 类型错误，应为 string", "wrong JSON type, want string")
 	case rt == "Claim":
-		m, err = decodeClaim(root, &table{})
+		m, err = decodeClaim(root, d.table())
 	case rt == "CoverageEligibilityRequest":
-		m, err = decodeEligibility(root, &table{})
+		m, err = decodeEligibility(root, d.table())
 	case rt == "Bundle":
-		m, err = decodeBundle(root)
+		m, err = decodeBundle(root, d.table())
 	case rt == "":
 		return nil, missing("resourceType")
 	default:
@@ -113,8 +113,8 @@ func utf8Body(body []byte) ([]byte, error) {
 }
 
 // decodeBundle reads a Bundle: the first entry is the request, the others
-// the resources it references.
-func decodeBundle(root value) (*Message, error) {
+// the resources it references (into t, empty).
+func decodeBundle(root value, t *table) (*Message, error) {
 	entries, err := list(root, "entry")
 	if err != nil {
 		return nil, err
@@ -131,7 +131,6 @@ func decodeBundle(root value) (*Message, error) {
 	if first == nil {
 		return nil, missing("Bundle.entry[0].resource")
 	}
-	t := &table{}
 	for i := 1; i < len(entries); i++ {
 		r, err := obj(entries[i], "resource")
 		if err != nil {

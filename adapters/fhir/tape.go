@@ -52,6 +52,14 @@ type doc struct {
 	lists []*node // arrays handed to readers, cut from one reused slice
 
 	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
+
+	refs table // the message's resources, its list reused
+}
+
+// table returns the doc's table of resources, empty.
+func (d *doc) table() *table {
+	d.refs.list = d.refs.list[:0]
+	return &d.refs
 }
 
 var docs = sync.Pool{New: func() any { return new(doc) }}
@@ -59,6 +67,7 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 // release drops what the doc points to outside itself and pools it.
 func (d *doc) release() {
 	d.src, d.wrapped = nil, nil
+	clear(d.refs.list) // ids are the body's bytes
 	clear(d.lists)
 	d.lists = d.lists[:0]
 	docs.Put(d)
