@@ -339,7 +339,14 @@ func (s *scanner) value(key [2]int32, depth int) bool {
 			}
 			s.i++
 			s.space()
-			if !s.value(k, depth+1) {
+			if s.i < len(s.b) && s.b[s.i] == '"' {
+				// Most members are strings: read here, without a call.
+				v, ok := s.str()
+				if !ok {
+					return false
+				}
+				d.nodes[d.add(fastjson.TypeString, k)].val = v
+			} else if !s.value(k, depth+1) {
 				return false
 			}
 			s.space()
