@@ -92,15 +92,16 @@ func (v *node) Get(key string) *node {
 	if v.kind != fastjson.TypeObject {
 		return nil
 	}
-	d := v.d
+	nodes, src := v.d.nodes, v.d.src
 	n := int32(len(key))
-	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+	for c := v.i + 1; c < v.end; {
 		// Most members differ from key in length or first byte; those
 		// are told apart without slicing the body or calling memequal.
-		x := &d.nodes[c]
-		if x.key[1]-x.key[0] == n && n > 0 && d.src[x.key[0]] == key[0] && string(d.src[x.key[0]:x.key[1]]) == key {
+		x := &nodes[c]
+		if x.key[1]-x.key[0] == n && n > 0 && src[x.key[0]] == key[0] && string(src[x.key[0]:x.key[1]]) == key {
 			return x
 		}
+		c = x.end
 	}
 	return nil
 }
