@@ -89,20 +89,24 @@ func list(v value, key string) ([]value, error) {
 }
 
 // number returns the member key as written: a JSON number, or leniently a
-// string holding one. The settlement types parse it, never as a float.
-func number(v value, key string) (string, error) {
+// string holding one; empty when absent. The settlement types parse it,
+// never as a float. The bytes are the message's, not a copy: callers parse
+// them (a conversion the compiler makes without allocating, as the parsers
+// keep nothing) and copy them only into a refusal. A Claim has three
+// numbers an item.
+func number(v value, key string) ([]byte, error) {
 	x := get(v, key)
 	if x == nil {
-		return "", nil
+		return nil, nil
 	}
 	switch x.Type() {
 	case fastjson.TypeNumber:
-		return x.number(), nil
+		return x.numeral(), nil
 	case fastjson.TypeString:
 		b, _ := x.StringBytes()
-		return string(b), nil
+		return b, nil
 	}
-	return "", wrongType(v, member(key), "number")
+	return nil, wrongType(v, member(key), "number")
 }
 
 // integer returns the member key, which must be a whole number; ok is

@@ -191,13 +191,13 @@ func (v *node) Int() (int, error) {
 	return int(n), nil
 }
 
-// number returns a number's text as written (fastjson's String of a
+// numeral returns a number's text as written (fastjson's String of a
 // number).
-func (v *node) number() string {
+func (v *node) numeral() []byte {
 	if v.fj != nil {
-		return v.fj.String()
+		return []byte(v.fj.String())
 	}
-	return string(v.d.src[v.val[0]:v.val[1]])
+	return v.d.src[v.val[0]:v.val[1]:v.val[1]]
 }
 
 // wrap gives a fastjson value its node, the same one each time.

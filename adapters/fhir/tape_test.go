@@ -323,7 +323,7 @@ func dump(v *node) string {
 			s, _ := v.StringBytes()
 			b.WriteString(strconv.Quote(string(s)))
 		case fastjson.TypeNumber:
-			b.WriteString(v.number())
+			b.Write(v.numeral())
 			n, err := v.Int()
 			b.WriteString(strconv.Itoa(n) + strconv.FormatBool(err == nil))
 		case fastjson.TypeObject:
