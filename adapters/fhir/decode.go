@@ -57,11 +57,11 @@ func decode(body []byte, tree bool) (*Message, error) {
 	if !ok || tree {
 		p := parsers.Get()
 		defer parsers.Put(p)
-		tree, err := p.ParseBytes(body)
+		parsed, err := p.ParseBytes(body)
 		if err != nil {
 			return nil, parseError(body)
 		}
-		root = d.adopt(tree)
+		root = d.adopt(parsed)
 	}
 	if root.Type() != fastjson.TypeObject {
 		return nil, badMessage("body", "应为一个 FHIR 资源（JSON 对象）", "want one FHIR resource (a JSON object)")

@@ -10,8 +10,9 @@ import (
 
 // Refusals name the element by its FHIRPath, but no path is built while
 // reading: a reader that finds a fault returns the object it was reading
-// and the member at fault, and Decode locates that object in the tree
-// (only then, and only once) to write the path into the refusal.
+// and the member at fault, and Decode locates that object in the message
+// (on the tape, or in fastjson's tree for what the scan left to it; only
+// then, and only once) to write the path into the refusal.
 
 // fault is a refusal whose FHIRPath is not written yet: the element is
 // member key (".code", "[2]", or "" for node itself) of node.
