@@ -162,9 +162,9 @@ func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	}
 	if l.SelfPay != 0 {
 		w.sep()
-		w.b = append(w.b, selfPayHead...)
-		w.b = append(w.b, l.SelfPay.Fraction()...)
-		w.b = append(w.b, '}')
+		b := append(w.b, selfPayHead...)
+		b = append(b, l.SelfPay.Fraction()...)
+		w.b = append(b, '}')
 	}
 	w.close(']')
 	w.close('}')
@@ -254,7 +254,7 @@ func categoryHead(system, code, key string) string {
 // a Money's value: what open, concept, money and close write.
 func (w *writer) categoryAmount(head string, f settlement.Fen) {
 	w.sep()
-	w.b = append(w.b, head...)
-	w.b = appendFen(w.b, f)
-	w.b = append(w.b, `,"currency":"CNY"}}`...)
+	b := append(w.b, head...)
+	b = appendFen(b, f)
+	w.b = append(b, `,"currency":"CNY"}}`...)
 }

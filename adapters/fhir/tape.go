@@ -14,11 +14,12 @@ import (
 // A message is read from a tape: one pass over the body writes every JSON
 // value as a node of one flat, reused slice, in document order (a node's
 // members follow it; end says where its subtree ends). Nodes hold offsets
-// into the body, not copies, and the tape holds no pointers the scan has
-// to write, so reading a message allocates nothing once the tape has grown
-// and gives the garbage collector nothing to trace: fastjson's tree of
-// linked values cost about a third of the round trip, most of it in
-// allocation and write barriers rather than in looking at bytes.
+// into the body, not copies, and the scan writes no pointer (a slot's doc
+// pointer is set the first time the slot is used), so scanning a message
+// allocates nothing once the tape has grown and costs the garbage
+// collector no write barriers: fastjson's tree of linked values was about
+// a third of the round trip, most of it allocation, clearing and write
+// barriers rather than looking at bytes.
 //
 // The scan takes only the JSON it reads exactly as fastjson does: strict
 // JSON numbers, strings without a backslash (so a string's bytes are its
