@@ -160,4 +160,20 @@
 // writer): 5 µs for a ClaimResponse, where marshalling the same reply from
 // structs with goccy took 7 to 9 µs (11 µs with MarshalJSON methods for
 // money).
+//
+// On the project's shared 2-core machine a whole round trip (decode with
+// the steps' digests, then encode; BenchmarkRoundTrip, CPU time on one
+// core) took about 40 µs for the typical Claim and 100 µs with 20 items,
+// a third of it building fastjson's tree and most of that allocation and
+// garbage-collector work rather than reading bytes. Messages are now read
+// from a tape (tape.go): one pass writes every value as offsets into a
+// flat, reused slice, and the same readers look values up on it. fastjson
+// stays for what the scan does not read exactly as fastjson would
+// (escapes, NaN, numbers such as 01, malformed JSON): those bodies are read
+// through fastjson's tree as before, so unusual input and refusals are
+// unchanged, and the parity tests and FuzzDecode check that both read
+// every body alike. With the reply's fixed pieces written whole, the round
+// trip is about 19 µs for the typical Claim (median of interleaved runs,
+// which on that machine vary by a third with its other load) and 50 µs
+// with 20 items.
 package fhir
