@@ -228,22 +228,11 @@ func (d *doc) scan(body []byte) (root *node, ok bool) {
 	}
 	d.src = body
 	d.nodes = d.nodes[:0]
-	s := scanner{d: d, b: body}
-	s.space()
-	if !s.value([2]int32{}, 1) {
-		return nil, false
-	}
-	s.space()
-	if s.i != len(body) {
+	i, ok := d.value(body, space(body, 0), [2]int32{}, 1)
+	if !ok || space(body, i) != len(body) {
 		return nil, false
 	}
 	return &d.nodes[0], true
-}
-
-type scanner struct {
-	d *doc
-	b []byte
-	i int
 }
 
 // add appends a node; pointers into d.nodes are taken only once the scan
@@ -263,25 +252,25 @@ func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
 	return int32(n)
 }
 
-// space skips JSON white space, the four bytes fastjson skips.
-func (s *scanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+// The scan's functions take the position in b and return the next one:
+// kept in registers rather than in a scanner struct, which every step
+// would load and store.
+
+// space skips JSON white space from i, the four bytes fastjson skips.
+func space(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
 	}
+	return i
 }
 
-// str reads a string without a backslash, s.i at its opening quote, and
-// returns where its bytes are. The strings of a message are short (codes,
-// URIs, names): eight bytes are tested at a time for a quote or a
-// backslash, which is faster on them than two calls to bytes.IndexByte.
-func (s *scanner) str() ([2]int32, bool) {
-	start := s.i + 1
-	b := s.b
+// str reads a string without a backslash, i at its opening quote, and
+// returns where its bytes are and the position after it. The strings of a
+// message are short (codes, URIs, names): eight bytes are tested at a
+// time for a quote or a backslash, which is faster on them than two calls
+// to bytes.IndexByte.
+func str(b []byte, i int) (v [2]int32, next int, ok bool) {
+	start := i + 1
 	j := start
 	for ; j+8 <= len(b); j += 8 {
 		x := binary.LittleEndian.Uint64(b[j:])
@@ -294,14 +283,13 @@ func (s *scanner) str() ([2]int32, bool) {
 	}
 	for ; j < len(b) && b[j] != '"'; j++ {
 		if b[j] == '\\' {
-			return [2]int32{}, false
+			return v, 0, false
 		}
 	}
-	if j >= len(b) || b[j] != '"' {
-		return [2]int32{}, false
+	if j >= len(b) {
+		return v, 0, false
 	}
-	s.i = j + 1
-	return [2]int32{int32(start), int32(j)}, true
+	return [2]int32{int32(start), int32(j)}, j + 1, true
 }
 
 // hasByte has the high bit of each byte of x that is c set (and possibly
@@ -312,115 +300,101 @@ func hasByte(x uint64, c byte) uint64 {
 	return (y - lo) &^ y & hi
 }
 
-func (s *scanner) value(key [2]int32, depth int) bool {
-	if s.i >= len(s.b) || depth > maxScanDepth {
-		return false
+// value reads the value at i (white space skipped), the member key of its
+// object if it is one, and returns the position after it.
+func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
+	if i >= len(b) || depth > maxScanDepth {
+		return 0, false
 	}
-	d := s.d
-	switch c := s.b[s.i]; {
+	switch c := b[i]; {
 	case c == '{':
 		at := d.add(fastjson.TypeObject, key)
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
-			return true
+		if i = space(b, i+1); i < len(b) && b[i] == '}' {
+			return i + 1, true
 		}
 		for {
-			s.space()
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				return false
+			if i = space(b, i); i >= len(b) || b[i] != '"' {
+				return 0, false
 			}
-			k, ok := s.str()
+			k, next, ok := str(b, i)
 			if !ok {
-				return false
+				return 0, false
 			}
-			s.space()
-			if s.i >= len(s.b) || s.b[s.i] != ':' {
-				return false
+			if i = space(b, next); i >= len(b) || b[i] != ':' {
+				return 0, false
 			}
-			s.i++
-			s.space()
-			if s.i < len(s.b) && s.b[s.i] == '"' {
+			if i = space(b, i+1); i < len(b) && b[i] == '"' {
 				// Most members are strings: read here, without a call.
-				v, ok := s.str()
+				v, next, ok := str(b, i)
 				if !ok {
-					return false
+					return 0, false
 				}
 				d.nodes[d.add(fastjson.TypeString, k)].val = v
-			} else if !s.value(k, depth+1) {
-				return false
+				i = next
+			} else if i, ok = d.value(b, i, k, depth+1); !ok {
+				return 0, false
 			}
-			s.space()
-			if s.i >= len(s.b) {
-				return false
+			if i = space(b, i); i >= len(b) {
+				return 0, false
 			}
-			if s.b[s.i] == ',' {
-				s.i++
+			if b[i] == ',' {
+				i++
 				continue
 			}
-			if s.b[s.i] != '}' {
-				return false
+			if b[i] != '}' {
+				return 0, false
 			}
-			s.i++
 			d.nodes[at].end = int32(len(d.nodes))
-			return true
+			return i + 1, true
 		}
 	case c == '[':
 		at := d.add(fastjson.TypeArray, key)
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return true
+		if i = space(b, i+1); i < len(b) && b[i] == ']' {
+			return i + 1, true
 		}
 		for {
-			s.space()
-			if !s.value([2]int32{}, depth+1) {
-				return false
+			var ok bool
+			if i, ok = d.value(b, space(b, i), [2]int32{}, depth+1); !ok {
+				return 0, false
 			}
-			s.space()
-			if s.i >= len(s.b) {
-				return false
+			if i = space(b, i); i >= len(b) {
+				return 0, false
 			}
-			if s.b[s.i] == ',' {
-				s.i++
+			if b[i] == ',' {
+				i++
 				continue
 			}
-			if s.b[s.i] != ']' {
-				return false
+			if b[i] != ']' {
+				return 0, false
 			}
-			s.i++
 			d.nodes[at].end = int32(len(d.nodes))
-			return true
+			return i + 1, true
 		}
 	case c == '"':
-		v, ok := s.str()
+		v, next, ok := str(b, i)
 		if !ok {
-			return false
+			return 0, false
 		}
 		d.nodes[d.add(fastjson.TypeString, key)].val = v
-		return true
+		return next, true
 	case c == '-' || '0' <= c && c <= '9':
-		n := numberLen(s.b[s.i:])
+		n := numberLen(b[i:])
 		if n == 0 {
-			return false
+			return 0, false
 		}
-		d.nodes[d.add(fastjson.TypeNumber, key)].val = [2]int32{int32(s.i), int32(s.i + n)}
-		s.i += n
-		return true
+		d.nodes[d.add(fastjson.TypeNumber, key)].val = [2]int32{int32(i), int32(i + n)}
+		return i + n, true
 	}
 	for _, lit := range [...]struct {
 		text string
 		kind fastjson.Type
 	}{{"true", fastjson.TypeTrue}, {"false", fastjson.TypeFalse}, {"null", fastjson.TypeNull}} {
-		if bytes.HasPrefix(s.b[s.i:], []byte(lit.text)) {
+		if bytes.HasPrefix(b[i:], []byte(lit.text)) {
 			d.add(lit.kind, key)
-			s.i += len(lit.text)
-			return true
+			return i + len(lit.text), true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // numberLen is the length of the strict JSON number at the start of b, or
