@@ -23,7 +23,10 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 			lines = answers[i].Outcome.Lines
 		}
 	}
-	w := newWriter(2048 + 900*len(lines)) // an item's adjudication is about 800 bytes
+	// About 3.5 KB besides the items (the testdata replies, compact) and
+	// 750 bytes an item: sized so the buffer is never grown, which would
+	// copy the reply and allocate it twice.
+	w := newWriter(4096 + 800*len(lines))
 	w.open('{')
 	w.constant("resourceType", "ClaimResponse")
 	if rec.SetlID != "" || rec.MdtrtID != "" {
@@ -86,12 +89,9 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 	}
 	w.key("total")
 	w.open('[')
-	for _, t := range settlementTotals {
+	for i, t := range settlementTotals {
 		if v := t.of(&rec.Amounts); v != 0 || t.always {
-			w.open('{')
-			w.concept("category", t.system, t.code, "")
-			w.money("amount", v)
-			w.close('}')
+			w.categoryAmount(totalHeads[i], v)
 		}
 	}
 	for _, d := range rec.Details {
@@ -147,10 +147,7 @@ func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	w.int(seq)
 	w.key("adjudication")
 	w.open('[')
-	w.open('{')
-	w.concept("category", csHL7Adjud, "submitted", "")
-	w.money("amount", l.Amount)
-	w.close('}')
+	w.categoryAmount(submittedHead, l.Amount)
 	w.open('{')
 	w.concept("category", csHL7Adjud, "eligible", "")
 	if l.Class != "" {
@@ -158,20 +155,16 @@ func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	}
 	w.money("amount", l.Inscp)
 	w.close('}')
-	for _, p := range lineParts {
+	for i, p := range lineParts {
 		if v := p.of(l); v != 0 {
-			w.open('{')
-			w.concept("category", csAdjudication, p.code, "")
-			w.money("amount", v)
-			w.close('}')
+			w.categoryAmount(linePartHeads[i], v)
 		}
 	}
 	if l.SelfPay != 0 {
-		w.open('{')
-		w.concept("category", csAdjudication, "selfpay_prop", "")
-		w.key("value")
-		w.number(l.SelfPay.Fraction())
-		w.close('}')
+		w.sep()
+		b := append(w.b, selfPayHead...)
+		b = append(b, l.SelfPay.Fraction()...)
+		w.b = append(b, '}')
 	}
 	w.close(']')
 	w.close('}')
@@ -225,4 +218,43 @@ var settlementTotals = [...]total{
 	nationalTotal("hosp_part_amt", func(a *settlement.Amounts) settlement.Fen { return a.HospPart }),
 	nationalTotal("acct_mulaid_pay", func(a *settlement.Amounts) settlement.Fen { return a.AcctMulaid }),
 	nationalTotal("balc", func(a *settlement.Amounts) settlement.Fen { return a.Balc }),
+}
+
+// The objects of a fixed category (the totals, a line's parts) are written
+// in one piece up to their amount, each piece made once by the writer
+// itself: a reply has dozens of them, and writing each element by element
+// was a third of the encoding.
+var (
+	totalHeads    [len(settlementTotals)]string
+	linePartHeads [len(lineParts)]string
+	submittedHead = categoryHead(csHL7Adjud, "submitted", "amount") + `{"value":`
+	selfPayHead   = categoryHead(csAdjudication, "selfpay_prop", "value")
+)
+
+func init() {
+	for i, t := range settlementTotals {
+		totalHeads[i] = categoryHead(t.system, t.code, "amount") + `{"value":`
+	}
+	for i, p := range lineParts {
+		linePartHeads[i] = categoryHead(csAdjudication, p.code, "amount") + `{"value":`
+	}
+}
+
+// categoryHead is what open, concept and key write for an object of one
+// category, up to the value of its member key.
+func categoryHead(system, code, key string) string {
+	var w writer
+	w.open('{')
+	w.concept("category", system, code, "")
+	w.key(key)
+	return string(w.b)
+}
+
+// categoryAmount writes an object whose head (see categoryHead) ends at
+// a Money's value: what open, concept, money and close write.
+func (w *writer) categoryAmount(head string, f settlement.Fen) {
+	w.sep()
+	b := append(w.b, head...)
+	b = appendFen(b, f)
+	w.b = append(b, `,"currency":"CNY"}}`...)
 }

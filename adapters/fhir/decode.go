@@ -39,7 +39,11 @@ type Message struct {
 // CoverageEligibilityRequest ($submit), or a Bundle whose first entry is
 // one of them and whose other entries are the resources it references.
 // Every refusal is a *settlement.Error naming the element by its FHIRPath.
-func Decode(body []byte) (*Message, error) {
+func Decode(body []byte) (*Message, error) { return decode(body, false) }
+
+// decode is Decode; with tree, the message is read through fastjson's
+// tree even when the scan takes it (for the parity tests).
+func decode(body []byte, tree bool) (*Message, error) {
 	if len(body) > maxBody {
 		return nil, settlement.Errorf(settlement.CodeTooLarge, strconv.Itoa(maxBody))
 	}
@@ -47,11 +51,17 @@ func Decode(body []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	root, err := p.ParseBytes(body)
-	if err != nil {
-		return nil, parseError(body)
+	d := docs.Get().(*doc)
+	defer d.release()
+	root, ok := d.scan(body)
+	if !ok || tree {
+		p := parsers.Get()
+		defer parsers.Put(p)
+		parsed, err := p.ParseBytes(body)
+		if err != nil {
+			return nil, parseError(body)
+		}
+		root = d.adopt(parsed)
 	}
 	if root.Type() != fastjson.TypeObject {
 		return nil, badMessage("body", "应为一个 FHIR 资源（JSON 对象）", "want one FHIR resource (a JSON object)")
@@ -62,11 +72,11 @@ func Decode(body []byte) (*Message, error) {
 	case err != nil:
 		return nil, badMessage("resourceType", "JSON 类型错误，应为 string", "wrong JSON type, want string")
 	case rt == "Claim":
-		m, err = decodeClaim(root, &table{})
+		m, err = decodeClaim(root, d.table())
 	case rt == "CoverageEligibilityRequest":
-		m, err = decodeEligibility(root, &table{})
+		m, err = decodeEligibility(root, d.table())
 	case rt == "Bundle":
-		m, err = decodeBundle(root)
+		m, err = decodeBundle(root, d.table())
 	case rt == "":
 		return nil, missing("resourceType")
 	default:
@@ -103,8 +113,8 @@ func utf8Body(body []byte) ([]byte, error) {
 }
 
 // decodeBundle reads a Bundle: the first entry is the request, the others
-// the resources it references.
-func decodeBundle(root value) (*Message, error) {
+// the resources it references (into t, empty).
+func decodeBundle(root value, t *table) (*Message, error) {
 	entries, err := list(root, "entry")
 	if err != nil {
 		return nil, err
@@ -121,7 +131,6 @@ func decodeBundle(root value) (*Message, error) {
 	if first == nil {
 		return nil, missing("Bundle.entry[0].resource")
 	}
-	t := &table{}
 	for i := 1; i < len(entries); i++ {
 		r, err := obj(entries[i], "resource")
 		if err != nil {

@@ -10,8 +10,9 @@ import (
 
 // Refusals name the element by its FHIRPath, but no path is built while
 // reading: a reader that finds a fault returns the object it was reading
-// and the member at fault, and Decode locates that object in the tree
-// (only then, and only once) to write the path into the refusal.
+// and the member at fault, and Decode locates that object in the message
+// (on the tape, or in fastjson's tree for what the scan left to it; only
+// then, and only once) to write the path into the refusal.
 
 // fault is a refusal whose FHIRPath is not written yet: the element is
 // member key (".code", "[2]", or "" for node itself) of node.
@@ -43,6 +44,17 @@ func render(err error, root value, rootName string) error {
 
 // locate finds the path of target under v by identity.
 func locate(v, target value, path string) (string, bool) {
+	switch {
+	case target == nil:
+		return "", false
+	case v.fj == nil:
+		return locateTape(v, target, path)
+	}
+	return locateTree(v.fj, target.fj, path)
+}
+
+// locateTree finds the path of target under v in fastjson's tree.
+func locateTree(v, target *fastjson.Value, path string) (string, bool) {
 	if v == target {
 		return path, true
 	}
@@ -53,14 +65,14 @@ func locate(v, target value, path string) (string, bool) {
 		var ok bool
 		o.Visit(func(key []byte, x *fastjson.Value) {
 			if !ok {
-				found, ok = locate(x, target, path+"."+string(key))
+				found, ok = locateTree(x, target, path+"."+string(key))
 			}
 		})
 		return found, ok
 	case fastjson.TypeArray:
 		a, _ := v.Array()
 		for i, x := range a {
-			if p, ok := locate(x, target, index(path, i)); ok {
+			if p, ok := locateTree(x, target, index(path, i)); ok {
 				return p, true
 			}
 		}

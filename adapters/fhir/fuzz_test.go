@@ -16,7 +16,9 @@ import (
 // testdata/decode. Decode must not panic; a refusal must be a
 // *settlement.Error whose OperationOutcome is JSON; an accepted message
 // must give steps with kind, hospital, msgid and digest, decode the same a
-// second time, and encode a reply (valid JSON) to synthetic answers.
+// second time, and encode a reply (valid JSON) to synthetic answers. And
+// the tape and fastjson's tree must read every body alike (see
+// tape_test.go).
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/decode/*.json")
 	for _, file := range files {
@@ -32,6 +34,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		agree(t, body)
 		m, err := Decode(body)
 		if err != nil {
 			e := settlement.AsError(err)

@@ -166,18 +166,19 @@ func itemAmounts(it value, l *settlement.FeeLine) error {
 	if err != nil {
 		return err
 	}
-	if cnt == "" {
+	if len(cnt) == 0 {
 		return missingAt(it, ".quantity.value")
 	}
-	if l.Qty, err = settlement.ParseQty(cnt); err != nil {
-		return badAt(q, ".value", "数量最多 4 位小数，实为 "+quote(cnt), "a quantity has at most 4 decimals, got "+quote(cnt))
+	if l.Qty, err = settlement.ParseQty(string(cnt)); err != nil {
+		got := quote(string(cnt))
+		return badAt(q, ".value", "数量最多 4 位小数，实为 "+got, "a quantity has at most 4 decimals, got "+got)
 	}
 	factor, err := number(it, "factor")
 	if err != nil {
 		return err
 	}
-	if factor != "" {
-		if f, err := settlement.ParseQty(factor); err != nil || f != 10000 {
+	if len(factor) > 0 {
+		if f, err := settlement.ParseQty(string(factor)); err != nil || f != 10000 {
 			return badAt(it, ".factor", "不支持折扣系数，应为 1 或不填", "factors are not supported; send 1 or leave it out")
 		}
 	}

@@ -10,19 +10,20 @@ import (
 	"github.com/provgate/provgate/settlement"
 )
 
-// Messages are parsed into a fastjson tree and read element by element:
-// FHIR's polymorphism (contained resources of any type, choice elements
-// such as servicedDate / servicedPeriod) is a switch on the tree rather than
-// a struct per shape, and elements this package does not read cost nothing
-// beyond the parse. Strings are copied out of the parser's buffer only when
-// kept. The readers below return nil or "" for an absent element (or a
-// JSON null) and a fault (see fault.go) for one of the wrong type.
+// Messages are scanned into a tape (see tape.go) and read element by
+// element: FHIR's polymorphism (contained resources of any type, choice
+// elements such as servicedDate / servicedPeriod) is a switch on the
+// values rather than a struct per shape, and elements this package does
+// not read cost nothing beyond the scan. Strings are copied out of the
+// body only when kept. The readers below return nil or "" for an absent
+// element (or a JSON null) and a fault (see fault.go) for one of the wrong
+// type.
 
-// parsers are reused: a parse allocates nothing once a parser has grown to
-// the size of the messages it sees.
+// parsers are reused by the fallback: a parse allocates nothing once a
+// parser has grown to the size of the messages it sees.
 var parsers fastjson.ParserPool
 
-type value = *fastjson.Value
+type value = *node
 
 // get returns the member key of the object v, or nil (also for null).
 func get(v value, key string) value {
@@ -82,26 +83,30 @@ func list(v value, key string) ([]value, error) {
 		a, _ := x.Array()
 		return a, nil
 	case fastjson.TypeObject:
-		return []value{x}, nil
+		return x.one(), nil
 	}
 	return nil, wrongType(v, member(key), "array")
 }
 
 // number returns the member key as written: a JSON number, or leniently a
-// string holding one. The settlement types parse it, never as a float.
-func number(v value, key string) (string, error) {
+// string holding one; empty when absent. The settlement types parse it,
+// never as a float. The bytes are the message's, not a copy: callers parse
+// them (a conversion the compiler makes without allocating, as the parsers
+// keep nothing) and copy them only into a refusal. A Claim has three
+// numbers an item.
+func number(v value, key string) ([]byte, error) {
 	x := get(v, key)
 	if x == nil {
-		return "", nil
+		return nil, nil
 	}
 	switch x.Type() {
 	case fastjson.TypeNumber:
-		return x.String(), nil
+		return x.numeral(), nil
 	case fastjson.TypeString:
 		b, _ := x.StringBytes()
-		return string(b), nil
+		return b, nil
 	}
-	return "", wrongType(v, member(key), "number")
+	return nil, wrongType(v, member(key), "number")
 }
 
 // integer returns the member key, which must be a whole number; ok is

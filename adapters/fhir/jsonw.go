@@ -45,11 +45,15 @@ func (w *writer) close(c byte) {
 }
 
 // key writes an object key; keys are ASCII names, written as they are.
+//
+// Here and below, bytes are appended to a local slice stored back once:
+// each store of the slice into the writer is a pointer write, which costs
+// a write barrier while the collector runs.
 func (w *writer) key(k string) {
 	w.sep()
-	w.b = append(w.b, '"')
-	w.b = append(w.b, k...)
-	w.b = append(w.b, '"', ':')
+	b := append(w.b, '"')
+	b = append(b, k...)
+	w.b = append(b, '"', ':')
 	w.keyed = true
 }
 
@@ -89,18 +93,18 @@ func (w *writer) field(k, v string) {
 func (w *writer) constant(k, v string) {
 	w.key(k)
 	w.keyed = false
-	w.b = append(w.b, '"')
-	w.b = append(w.b, v...)
-	w.b = append(w.b, '"')
+	b := append(w.b, '"')
+	b = append(b, v...)
+	w.b = append(b, '"')
 }
 
 // money writes a Money in yuan.
 func (w *writer) money(k string, f settlement.Fen) {
 	w.key(k)
 	w.keyed = false
-	w.b = append(w.b, `{"value":`...)
-	w.b = appendFen(w.b, f)
-	w.b = append(w.b, `,"currency":"CNY"}`...)
+	b := append(w.b, `{"value":`...)
+	b = appendFen(b, f)
+	w.b = append(b, `,"currency":"CNY"}`...)
 }
 
 // appendFen appends fen as yuan with two decimals: 1234 is 12.34.
@@ -119,15 +123,15 @@ func appendFen(b []byte, f settlement.Fen) []byte {
 func (w *writer) concept(k, system, code, display string) {
 	w.key(k)
 	w.keyed = false
-	w.b = append(w.b, `{"coding":[{"system":"`...)
-	w.b = append(w.b, system...)
-	w.b = append(w.b, `","code":`...)
-	w.b = appendString(w.b, code)
+	b := append(w.b, `{"coding":[{"system":"`...)
+	b = append(b, system...)
+	b = append(b, `","code":`...)
+	b = appendString(b, code)
 	if display != "" {
-		w.b = append(w.b, `,"display":`...)
-		w.b = appendString(w.b, display)
+		b = append(b, `,"display":`...)
+		b = appendString(b, display)
 	}
-	w.b = append(w.b, `}]}`...)
+	w.b = append(b, `}]}`...)
 }
 
 // identifier writes an Identifier.

@@ -185,15 +185,16 @@ func amount(v value, key string) (f settlement.Fen, ok bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if val == "" {
+	if len(val) == 0 {
 		return 0, false, missingAt(m, ".value")
 	}
 	if cur := raw(m, "currency"); len(cur) > 0 && string(cur) != "CNY" {
 		return 0, false, unknownAt(m, ".currency", string(cur), "CNY")
 	}
-	if f, err = settlement.ParseFen(val); err != nil {
+	if f, err = settlement.ParseFen(string(val)); err != nil {
+		got := quote(string(val))
 		return 0, false, faultAt(m, ".value", func(p string) *settlement.Error {
-			return settlement.Errorf(settlement.CodeBadAmount, p, quote(val))
+			return settlement.Errorf(settlement.CodeBadAmount, p, got)
 		})
 	}
 	return f, true, nil

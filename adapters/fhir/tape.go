@@ -1,0 +1,475 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"math/bits"
+	"sync"
+
+	"github.com/valyala/fastjson"
+	"github.com/valyala/fastjson/fastfloat"
+)
+
+// A message is read from a tape: one pass over the body writes every JSON
+// value as a node of one flat, reused slice, in document order (a node's
+// members follow it; end says where its subtree ends). Nodes hold offsets
+// into the body, not copies, and the scan writes no pointer (a slot's doc
+// pointer is set the first time the slot is used), so scanning a message
+// allocates nothing once the tape has grown and costs the garbage
+// collector no write barriers: fastjson's tree of linked values was about
+// a third of the round trip, most of it allocation, clearing and write
+// barriers rather than looking at bytes.
+//
+// The scan takes only the JSON it reads exactly as fastjson does: strict
+// JSON numbers, strings without a backslash (so a string's bytes are its
+// value and a key is compared as written), at most maxScanDepth levels.
+// Anything else (escapes, NaN, Inf, numbers such as 01 or 1.e5 that
+// fastjson takes, malformed JSON) is parsed by fastjson as before, and its
+// values are read through the same nodes (fj set), so every unusual input
+// and every refusal is what it was. The readers above (json.go) see one
+// type and cannot tell the two apart; the parity tests check that both
+// give the same answer on every input the scan takes.
+
+// maxScanDepth bounds the scan's recursion; deeper messages (never a
+// FHIR message of this package) go to fastjson, which stops at 300.
+const maxScanDepth = 64
+
+// node is one JSON value of a tape, or, with fj set, one of fastjson's.
+type node struct {
+	d    *doc
+	fj   *fastjson.Value // the fallback's value; nil on a tape
+	kind fastjson.Type
+	i    int32    // index in d.nodes
+	end  int32    // index just past this node's subtree
+	key  [2]int32 // the member key in d.src, for a member of an object
+	val  [2]int32 // the text of a string (without quotes) or a number
+}
+
+// doc is one message being read: the tape, or fastjson's tree wrapped.
+type doc struct {
+	src   []byte
+	nodes []node
+	lists []*node // arrays handed to readers, cut from one reused slice
+
+	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
+
+	refs table // the message's resources, its list reused
+}
+
+// table returns the doc's table of resources, empty.
+func (d *doc) table() *table {
+	d.refs.list = d.refs.list[:0]
+	return &d.refs
+}
+
+var docs = sync.Pool{New: func() any { return new(doc) }}
+
+// release drops what the doc points to outside itself and pools it.
+func (d *doc) release() {
+	d.src, d.wrapped = nil, nil
+	clear(d.refs.list) // ids are the body's bytes
+	clear(d.lists)
+	d.lists = d.lists[:0]
+	docs.Put(d)
+}
+
+var errType = errors.New("fhir: wrong JSON type")
+
+// Type is the JSON type, as fastjson names it.
+func (v *node) Type() fastjson.Type {
+	if v.fj != nil {
+		return v.fj.Type()
+	}
+	return v.kind
+}
+
+// Get returns the first member key of an object (as fastjson does when a
+// key is repeated), or nil.
+func (v *node) Get(key string) *node {
+	if v.fj != nil {
+		return v.d.wrap(v.fj.Get(key))
+	}
+	if v.kind != fastjson.TypeObject {
+		return nil
+	}
+	nodes, src := v.d.nodes, v.d.src
+	n := int32(len(key))
+	for c := v.i + 1; c < v.end; {
+		// Most members differ from key in length or first byte; those
+		// are told apart without slicing the body or calling memequal.
+		x := &nodes[c]
+		if x.key[1]-x.key[0] == n && n > 0 && src[x.key[0]] == key[0] && string(src[x.key[0]:x.key[1]]) == key {
+			return x
+		}
+		c = x.end
+	}
+	return nil
+}
+
+// StringBytes returns a string's value; the bytes are the body's (or
+// fastjson's) and live while the message is read.
+func (v *node) StringBytes() ([]byte, error) {
+	if v.fj != nil {
+		return v.fj.StringBytes()
+	}
+	if v.kind != fastjson.TypeString {
+		return nil, errType
+	}
+	return v.d.src[v.val[0]:v.val[1]:v.val[1]], nil
+}
+
+// Array returns an array's elements.
+func (v *node) Array() ([]*node, error) {
+	if v.fj != nil {
+		a, err := v.fj.Array()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*node, len(a))
+		for i, x := range a {
+			out[i] = v.d.wrap(x)
+		}
+		return out, nil
+	}
+	if v.kind != fastjson.TypeArray {
+		return nil, errType
+	}
+	d := v.d
+	start := len(d.lists)
+	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		d.lists = append(d.lists, &d.nodes[c])
+	}
+	return d.lists[start:len(d.lists):len(d.lists)], nil
+}
+
+// one is an array of the lone object v, cut from the doc's lists.
+func (v *node) one() []*node {
+	d := v.d
+	d.lists = append(d.lists, v)
+	return d.lists[len(d.lists)-1 : len(d.lists) : len(d.lists)]
+}
+
+// Int reads a whole number as fastjson's Value.Int does.
+func (v *node) Int() (int, error) {
+	if v.fj != nil {
+		return v.fj.Int()
+	}
+	if v.kind != fastjson.TypeNumber {
+		return 0, errType
+	}
+	s := v.d.src[v.val[0]:v.val[1]]
+	// Up to 18 digits, fastfloat.ParseInt64 is this loop; anything longer
+	// or with a fraction or exponent is left to it.
+	neg := s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	if len(digits) > 0 && len(digits) <= 18 {
+		n := 0
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			if neg {
+				n = -n
+			}
+			return n, nil
+		}
+	}
+	n, err := fastfloat.ParseInt64(string(s))
+	if err != nil {
+		return 0, err
+	}
+	if int64(int(n)) != n {
+		return 0, errType
+	}
+	return int(n), nil
+}
+
+// numeral returns a number's text as written (fastjson's String of a
+// number).
+func (v *node) numeral() []byte {
+	if v.fj != nil {
+		return []byte(v.fj.String())
+	}
+	return v.d.src[v.val[0]:v.val[1]:v.val[1]]
+}
+
+// wrap gives a fastjson value its node, the same one each time.
+func (d *doc) wrap(x *fastjson.Value) *node {
+	if x == nil {
+		return nil
+	}
+	if n, ok := d.wrapped[x]; ok {
+		return n
+	}
+	n := &node{d: d, fj: x}
+	d.wrapped[x] = n
+	return n
+}
+
+// adopt reads a message through fastjson's tree.
+func (d *doc) adopt(root *fastjson.Value) *node {
+	d.wrapped = make(map[*fastjson.Value]*node)
+	return d.wrap(root)
+}
+
+// scan writes the tape of body; ok is false when the body is anything but
+// JSON the scan reads as fastjson would (see above).
+func (d *doc) scan(body []byte) (root *node, ok bool) {
+	if len(body) >= 1<<31-1 {
+		return nil, false
+	}
+	d.src = body
+	d.nodes = d.nodes[:0]
+	i, ok := d.value(body, space(body, 0), [2]int32{}, 1)
+	if !ok || space(body, i) != len(body) {
+		return nil, false
+	}
+	return &d.nodes[0], true
+}
+
+// add appends a node; pointers into d.nodes are taken only once the scan
+// is done, as appending may move them.
+func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
+	n := len(d.nodes)
+	if n < cap(d.nodes) {
+		d.nodes = d.nodes[:n+1]
+	} else {
+		d.nodes = append(d.nodes, node{})
+	}
+	x := &d.nodes[n]
+	if x.d != d { // set once per slot: the scan then writes no pointer
+		x.d = d
+	}
+	x.kind, x.i, x.end, x.key, x.val = kind, int32(n), int32(n+1), key, [2]int32{}
+	return int32(n)
+}
+
+// The scan's functions take the position in b and return the next one:
+// kept in registers rather than in a scanner struct, which every step
+// would load and store.
+
+// space skips JSON white space from i, the four bytes fastjson skips.
+func space(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// str reads a string without a backslash, i at its opening quote, and
+// returns where its bytes are and the position after it. The strings of a
+// message are short (codes, URIs, names): eight bytes are tested at a
+// time for a quote or a backslash, which is faster on them than two calls
+// to bytes.IndexByte.
+func str(b []byte, i int) (v [2]int32, next int, ok bool) {
+	start := i + 1
+	j := start
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		if m := hasByte(x, '"') | hasByte(x, '\\'); m != 0 {
+			// The lowest bit set is exact: false positives of the test
+			// only occur above a byte that matched.
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; j < len(b) && b[j] != '"'; j++ {
+		if b[j] == '\\' {
+			return v, 0, false
+		}
+	}
+	if j >= len(b) {
+		return v, 0, false
+	}
+	return [2]int32{int32(start), int32(j)}, j + 1, true
+}
+
+// hasByte has the high bit of each byte of x that is c set (and possibly
+// bits above the first such byte).
+func hasByte(x uint64, c byte) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	y := x ^ lo*uint64(c)
+	return (y - lo) &^ y & hi
+}
+
+// value reads the value at i (white space skipped), the member key of its
+// object if it is one, and returns the position after it.
+func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
+	if i >= len(b) || depth > maxScanDepth {
+		return 0, false
+	}
+	switch c := b[i]; {
+	case c == '{':
+		at := d.add(fastjson.TypeObject, key)
+		if i = space(b, i+1); i < len(b) && b[i] == '}' {
+			return i + 1, true
+		}
+		for {
+			if i = space(b, i); i >= len(b) || b[i] != '"' {
+				return 0, false
+			}
+			k, next, ok := str(b, i)
+			if !ok {
+				return 0, false
+			}
+			if i = space(b, next); i >= len(b) || b[i] != ':' {
+				return 0, false
+			}
+			if i = space(b, i+1); i < len(b) && b[i] == '"' {
+				// Most members are strings: read here, without a call.
+				v, next, ok := str(b, i)
+				if !ok {
+					return 0, false
+				}
+				d.nodes[d.add(fastjson.TypeString, k)].val = v
+				i = next
+			} else if i, ok = d.value(b, i, k, depth+1); !ok {
+				return 0, false
+			}
+			if i = space(b, i); i >= len(b) {
+				return 0, false
+			}
+			if b[i] == ',' {
+				i++
+				continue
+			}
+			if b[i] != '}' {
+				return 0, false
+			}
+			d.nodes[at].end = int32(len(d.nodes))
+			return i + 1, true
+		}
+	case c == '[':
+		at := d.add(fastjson.TypeArray, key)
+		if i = space(b, i+1); i < len(b) && b[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if i, ok = d.value(b, space(b, i), [2]int32{}, depth+1); !ok {
+				return 0, false
+			}
+			if i = space(b, i); i >= len(b) {
+				return 0, false
+			}
+			if b[i] == ',' {
+				i++
+				continue
+			}
+			if b[i] != ']' {
+				return 0, false
+			}
+			d.nodes[at].end = int32(len(d.nodes))
+			return i + 1, true
+		}
+	case c == '"':
+		v, next, ok := str(b, i)
+		if !ok {
+			return 0, false
+		}
+		d.nodes[d.add(fastjson.TypeString, key)].val = v
+		return next, true
+	case c == '-' || '0' <= c && c <= '9':
+		n := numberLen(b[i:])
+		if n == 0 {
+			return 0, false
+		}
+		d.nodes[d.add(fastjson.TypeNumber, key)].val = [2]int32{int32(i), int32(i + n)}
+		return i + n, true
+	}
+	for _, lit := range [...]struct {
+		text string
+		kind fastjson.Type
+	}{{"true", fastjson.TypeTrue}, {"false", fastjson.TypeFalse}, {"null", fastjson.TypeNull}} {
+		if bytes.HasPrefix(b[i:], []byte(lit.text)) {
+			d.add(lit.kind, key)
+			return i + len(lit.text), true
+		}
+	}
+	return 0, false
+}
+
+// numberLen is the length of the strict JSON number at the start of b, or
+// 0. What follows it is checked by the caller: only white space, a comma,
+// a bracket or the end, where fastjson's looser number would end too.
+func numberLen(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	return i
+}
+
+// locateTape finds the path of target under v on a tape. fastjson shares
+// one value for every true, false and null of a message, so a fault at one
+// of those was located at the first of its kind; the tape does the same,
+// for the same path.
+func locateTape(v, target *node, path string) (string, bool) {
+	if v == target || v.kind == target.kind && literal(v.kind) {
+		return path, true
+	}
+	d := v.d
+	switch v.kind {
+	case fastjson.TypeObject:
+		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+			x := &d.nodes[c]
+			if p, ok := locateTape(x, target, path+"."+string(d.src[x.key[0]:x.key[1]])); ok {
+				return p, true
+			}
+		}
+	case fastjson.TypeArray:
+		k := 0
+		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+			if p, ok := locateTape(&d.nodes[c], target, index(path, k)); ok {
+				return p, true
+			}
+			k++
+		}
+	}
+	return "", false
+}
+
+func literal(t fastjson.Type) bool {
+	return t == fastjson.TypeTrue || t == fastjson.TypeFalse || t == fastjson.TypeNull
+}
