@@ -9,6 +9,8 @@ import (
 
 	"github.com/valyala/fastjson"
 	"github.com/valyala/fastjson/fastfloat"
+
+	"github.com/provgate/provgate/internal/jsonnum"
 )
 
 // A message is read from a tape: one pass over the body writes every JSON
@@ -378,7 +380,7 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 		d.nodes[d.add(fastjson.TypeString, key)].val = v
 		return next, true
 	case c == '-' || '0' <= c && c <= '9':
-		n := numberLen(b[i:])
+		n := jsonnum.Len(b[i:])
 		if n == 0 {
 			return 0, false
 		}
@@ -395,50 +397,6 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// numberLen is the length of the strict JSON number at the start of b, or
-// 0. What follows it is checked by the caller: only white space, a comma,
-// a bracket or the end, where fastjson's looser number would end too.
-func numberLen(b []byte) int {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-	default:
-		return 0
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0
-		}
-	}
-	return i
 }
 
 // locateTape finds the path of target under v on a tape. fastjson shares

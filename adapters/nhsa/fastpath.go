@@ -5,6 +5,7 @@ import (
 	json "github.com/goccy/go-json"
 	"strconv"
 
+	"github.com/provgate/provgate/internal/jsonnum"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -208,7 +209,7 @@ func (s *jsonScanner) scalar() ([]byte, bool) {
 		}
 		return nil, false
 	case c == '-' || '0' <= c && c <= '9':
-		n := numberLen(s.b[s.i:])
+		n := jsonnum.Len(s.b[s.i:])
 		if n == 0 {
 			return nil, false
 		}
@@ -222,48 +223,6 @@ func (s *jsonScanner) scalar() ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-// numberLen is the length of the JSON number at the start of b, or 0.
-func numberLen(b []byte) int {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-	default:
-		return 0
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0
-		}
-	}
-	return i
 }
 
 // feeOutput writes the output of a fee upload, {"result":[...]}, as
