@@ -57,7 +57,7 @@ func validTime(year, month, day, hour, minute, second string) bool {
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
 		return false
 	}
-	return mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(mo, y) && h <= 23 && mi <= 59 && se <= 59
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= DaysIn(y, mo) && h <= 23 && mi <= 59 && se <= 59
 }
 
 func digitsValue(s string) (int, bool) {
@@ -72,7 +72,9 @@ func digitsValue(s string) (int, bool) {
 	return v, true
 }
 
-func daysIn(month, year int) int {
+// DaysIn is the number of days of a month (1-12) of the Gregorian calendar,
+// for the adapters that check dates themselves.
+func DaysIn(year, month int) int {
 	switch month {
 	case 2:
 		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {

@@ -127,7 +127,7 @@ func dateTime(s []byte) (string, bool) {
 			return bad()
 		}
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
+	if mo < 1 || mo > 12 || d < 1 || d > settlement.DaysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
 		return bad()
 	}
 	var out [19]byte
@@ -143,20 +143,6 @@ func dateTime(s []byte) (string, bool) {
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, zone)
 	return string(t.In(chinaTime).AppendFormat(out[:0], time.DateTime)), true
-}
-
-// daysIn is the number of days of a month of the Gregorian calendar.
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // digits reads a short run of ASCII digits.

@@ -225,7 +225,7 @@ func dateTime(s string) (string, bool) {
 		}
 		loc = time.FixedZone("", off)
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
+	if mo < 1 || mo > 12 || d < 1 || d > settlement.DaysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
 		return "", false
 	}
 	if loc == chinaTime { // the usual case: no time arithmetic
@@ -242,20 +242,6 @@ func dateTime(s string) (string, bool) {
 		return string(b[:]), true
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc).In(chinaTime).Format(time.DateTime), true
-}
-
-// daysIn is the number of days of a month in the Gregorian calendar.
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 func digits(s string) bool {
