@@ -62,7 +62,9 @@ func (c *cluster) start(id string, bootstrap bool, peers []Peer) *testNode {
 			ot.Connect(raft.ServerAddress(id), trans)
 		}
 	}
-	cfg := Config{NodeID: id, Dir: dir + "/raft", Bootstrap: bootstrap, Peers: peers, transport: trans, fastTimeouts: true}
+	// Followers also compute what they take from the leader's writes, and
+	// stop if the two differ.
+	cfg := Config{NodeID: id, Dir: dir + "/raft", Bootstrap: bootstrap, Peers: peers, transport: trans, fastTimeouts: true, VerifyWrites: true}
 	if c.config != nil {
 		c.config(&cfg)
 	}

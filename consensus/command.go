@@ -22,6 +22,9 @@ const (
 	cmdAddFilings  commandType = 7 // bulk import
 	cmdPutNode     commandType = 8 // a member's addresses
 	cmdComplete    commandType = 9 // the insured place's answer to a cross-province intent
+	// cmdWrites carries the leader's writes for requests it applied
+	// (writes.go); older nodes skip it and compute the requests themselves.
+	cmdWrites = 10 | ignoreUnknown
 
 	ignoreUnknown commandType = 0x80
 )

@@ -60,11 +60,16 @@ func (tn *testNode) stop() {
 	tn.store.Close()
 }
 
-// seed loads a P1-style policy for region 450100 (insured here), one
-// catalog, a hospital, and an employee with 10,000.00 in the account.
-func seed(t *testing.T, n *testNode) {
-	t.Helper()
-	ctx := context.Background()
+// seedData is a P1-style policy for region 450100 (insured here), one
+// catalog, two hospitals, and an employee with 10,000.00 in the account.
+type seedData struct {
+	policy    settlement.Policy
+	catalog   settlement.Catalog
+	hospitals []settlement.Hospital
+	person    settlement.Person
+}
+
+func seedFixtures() seedData {
 	policy := settlement.Policy{
 		InsuredAdmdvs: region, Insutype: "310", Version: "2024.1", EffectiveFrom: "2024-01-01",
 		UnfiledAction:     "TEMP_OTHER",
@@ -82,21 +87,38 @@ func seed(t *testing.T, n *testNode) {
 			Pool:       settlement.PoolRule{AnnualCap: yuan("5000"), BandSets: []settlement.BandSet{{Bands: []settlement.Band{{RatioBP: 9000}}}}},
 		}},
 	}
-	must(t, n.PutPolicy(ctx, policy))
-	must(t, n.PutCatalog(ctx, settlement.Catalog{
-		CatalogVersion: settlement.CatalogVersion{TreatAdmdvs: "450200", Version: "2024.1", EffectiveFrom: "2024-01-01"},
-		Items: []settlement.CatalogItem{
-			{Code: "A001", Class: settlement.ClassA},
-			{Code: "B001", Class: settlement.ClassB, SelfPayBP: 500},
-			{Code: "C001", Class: settlement.ClassC},
+	return seedData{
+		policy: policy,
+		catalog: settlement.Catalog{
+			CatalogVersion: settlement.CatalogVersion{TreatAdmdvs: "450200", Version: "2024.1", EffectiveFrom: "2024-01-01"},
+			Items: []settlement.CatalogItem{
+				{Code: "A001", Class: settlement.ClassA},
+				{Code: "B001", Class: settlement.ClassB, SelfPayBP: 500},
+				{Code: "C001", Class: settlement.ClassC},
+			},
 		},
-	}))
-	must(t, n.PutHospital(ctx, settlement.Hospital{Code: hospCode, Name: "柳州市人民医院", Admdvs: "450200", Level: "02", Grade: "3", InNetwork: true}))
-	must(t, n.PutHospital(ctx, settlement.Hospital{Code: offNetwork, Name: "柳州市某诊所", Admdvs: "450200", Level: "11", Grade: "1"}))
-	must(t, n.PutPerson(ctx, settlement.Person{PsnNo: "PSN001", CertType: "01", CertNo: "450101198001011234", Name: "张三",
-		Insurances:     []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: region}},
-		Chronic:        []settlement.ChronicRegistration{{DiseCode: "M03900", ValidFrom: "2024-01-01"}},
-		AccountBalance: yuan("10000")}))
+		hospitals: []settlement.Hospital{
+			{Code: hospCode, Name: "柳州市人民医院", Admdvs: "450200", Level: "02", Grade: "3", InNetwork: true},
+			{Code: offNetwork, Name: "柳州市某诊所", Admdvs: "450200", Level: "11", Grade: "1"},
+		},
+		person: settlement.Person{PsnNo: "PSN001", CertType: "01", CertNo: "450101198001011234", Name: "张三",
+			Insurances:     []settlement.Insurance{{Insutype: "310", PsnType: "11", Status: "1", InsuredAdmdvs: region}},
+			Chronic:        []settlement.ChronicRegistration{{DiseCode: "M03900", ValidFrom: "2024-01-01"}},
+			AccountBalance: yuan("10000")},
+	}
+}
+
+// seed loads seedFixtures into a node.
+func seed(t *testing.T, n *testNode) {
+	t.Helper()
+	ctx := context.Background()
+	d := seedFixtures()
+	must(t, n.PutPolicy(ctx, d.policy))
+	must(t, n.PutCatalog(ctx, d.catalog))
+	for _, h := range d.hospitals {
+		must(t, n.PutHospital(ctx, h))
+	}
+	must(t, n.PutPerson(ctx, d.person))
 }
 
 func must(t *testing.T, err error) {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -16,21 +18,62 @@ import (
 // fsm is the replicated state machine. raft calls ApplyBatch, Snapshot and
 // Restore from one goroutine; Persist runs concurrently with later applies,
 // which is safe because a snapshot is one badger read transaction.
+//
+// The leader computes every entry. A follower may instead hold hospital
+// requests back (pending) and store the writes the leader recorded for them,
+// which the leader replicates in a writes entry once it has applied them
+// (writes.go): the same bytes, without running the calculation a second and
+// third time. Computing an entry itself is always correct, because Apply is
+// deterministic, so a follower falls back to it whenever the leader's writes
+// do not come: before any other command, before a snapshot, when it becomes
+// leader, and when requests have waited too long.
 type fsm struct {
 	store *storage.Store
 	log   *slog.Logger
+
+	// leading reports whether this node leads (set once raft runs); emit
+	// hands the writes of entries the leader computed to the proposer.
+	leading func() bool
+	emit    func([]entryWrites)
+	// verify makes a follower compute held-back requests anyway and stop if
+	// the leader's writes differ (tests run with it).
+	verify bool
+
+	applyMu      sync.Mutex  // serialises applying, draining, snapshots and restores
+	pending      []heldEntry // requests held back, in log order
+	pendingSince time.Time
+	takeWrites   bool   // the leader has been sending writes entries
+	seen         logPos // the last entry handed to the state machine
+	stored       uint64 // the applied index last written to the store
+	// taken counts requests stored from the leader's writes, heldComputed
+	// held-back requests this node computed after all.
+	taken, heldComputed atomic.Uint64
 
 	mu      sync.Mutex
 	applied uint64
 	advance chan struct{} // closed and replaced whenever applied moves
 }
 
+// logPos is an entry's place in the log.
+type logPos struct{ index, term uint64 }
+
+// heldEntry is a request a follower holds back, with the entry before it:
+// the state covers the log up to prev while the entry waits.
+type heldEntry struct {
+	log  *raft.Log
+	prev logPos
+}
+
+// maxPending bounds the requests a follower holds back; beyond it, it
+// computes them.
+const maxPending = 4096
+
 func newFSM(store *storage.Store, log *slog.Logger) (*fsm, error) {
-	idx, _, err := store.Applied()
+	idx, term, err := store.Applied()
 	if err != nil {
 		return nil, err
 	}
-	return &fsm{store: store, log: log, applied: idx, advance: make(chan struct{})}, nil
+	return &fsm{store: store, log: log, applied: idx, stored: idx, seen: logPos{idx, term}, advance: make(chan struct{})}, nil
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -38,25 +81,58 @@ var _ raft.BatchingFSM = (*fsm)(nil)
 // Apply applies one entry.
 func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
-// ApplyBatch applies committed entries in one badger transaction together
-// with the index of the last one; a bulk command (imports, catalogs) gets a
-// transaction of its own, so no transaction outgrows badger's limit. Entries
-// at or below the stored applied index were applied before a restart and are
-// skipped. A storage failure stops the node (panic): continuing would let
-// this replica diverge.
+// ApplyBatch applies committed entries. Entries the node computes go
+// through one badger transaction per run together with the applied index;
+// a bulk command (imports, catalogs) gets a transaction of its own, so no
+// transaction outgrows badger's limit. Entries at or below the applied
+// index were applied before a restart and are skipped. A storage failure
+// stops the node (panic): continuing would let this replica diverge.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	f.applyMu.Lock()
+	defer f.applyMu.Unlock()
 	results := make([]any, len(logs))
-	for start := 0; start < len(logs); {
-		end := start + 1
-		if !bulk(logs[start]) {
-			for end < len(logs) && !bulk(logs[end]) {
-				end++
-			}
-		}
-		f.applyRun(logs[start:end], results[start:end])
-		start = end
+	leader := f.leading != nil && f.leading()
+	var todo []*raft.Log // to compute, in order; all before any pending entry
+	var slots []*any     // where each todo entry's result goes (nil: none)
+	flush := func() {
+		f.compute(todo, slots, leader)
+		todo, slots = todo[:0], slots[:0]
 	}
+	for i, l := range logs {
+		if l.Index <= f.seen.index {
+			continue // replayed after a restart
+		}
+		prev := f.seen
+		f.seen = logPos{l.Index, l.Term}
+		switch {
+		case l.Type != raft.LogCommand && l.Type != raft.LogConfiguration:
+			// nothing to apply
+		case isWrites(l):
+			flush()
+			f.applyWritesEntry(l)
+		case !leader && f.takeWrites && deferrable(l) && len(f.pending) < maxPending:
+			if len(f.pending) == 0 {
+				f.pendingSince = time.Now()
+			}
+			f.pending = append(f.pending, heldEntry{log: l, prev: prev})
+		default:
+			for _, h := range f.pending {
+				todo, slots = append(todo, h.log), append(slots, nil)
+			}
+			f.heldComputed.Add(uint64(len(f.pending)))
+			f.pending = nil
+			todo, slots = append(todo, l), append(slots, &results[i])
+		}
+	}
+	flush()
+	f.publish()
 	return results
+}
+
+// deferrable reports whether a follower may hold the entry back for the
+// leader's writes: hospital requests, the bulk of the log.
+func deferrable(l *raft.Log) bool {
+	return l.Type == raft.LogCommand && len(l.Data) > 0 && commandType(l.Data[0]) == cmdRequest
 }
 
 // bulk reports whether an entry carries many rows and so gets a
@@ -72,19 +148,46 @@ func bulk(l *raft.Log) bool {
 	return false
 }
 
-// applyRun applies consecutive entries in one transaction.
-func (f *fsm) applyRun(logs []*raft.Log, results []any) {
-	var last *raft.Log
+// position is how far the state covers the log: everything seen, except
+// held-back requests and what follows them.
+func (f *fsm) position() logPos {
+	if len(f.pending) > 0 {
+		return f.pending[0].prev
+	}
+	return f.seen
+}
+
+// publish makes the covered position visible to readers.
+func (f *fsm) publish() {
+	if p := f.position(); p.index != f.appliedNow() {
+		f.setApplied(p.index)
+	}
+}
+
+// compute applies entries by running them, in runs that share a
+// transaction (a bulk command alone). The leader records each request's
+// writes and hands them on once the transaction is committed.
+func (f *fsm) compute(logs []*raft.Log, slots []*any, leader bool) {
+	for start := 0; start < len(logs); {
+		end := start + 1
+		if !bulk(logs[start]) {
+			for end < len(logs) && !bulk(logs[end]) {
+				end++
+			}
+		}
+		f.applyRun(logs[start:end], slots[start:end], leader)
+		start = end
+	}
+}
+
+// applyRun computes consecutive entries in one transaction.
+func (f *fsm) applyRun(logs []*raft.Log, slots []*any, leader bool) {
+	var out []entryWrites
 	err := f.store.Update(func(tx *storage.Tx) error {
-		applied, _, err := tx.Applied()
-		if err != nil {
-			return err
+		if leader {
+			tx.RecordWrites()
 		}
 		for i, l := range logs {
-			if l.Index <= applied {
-				continue
-			}
-			last = l
 			if l.Type != raft.LogCommand {
 				continue
 			}
@@ -92,20 +195,30 @@ func (f *fsm) applyRun(logs []*raft.Log, results []any) {
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", l.Index, err)
 			}
-			results[i] = res
+			if slots[i] != nil {
+				*slots[i] = res
+			}
+			if ws := tx.TakeWrites(); leader && deferrable(l) {
+				out = append(out, entryWrites{pos: logPos{l.Index, l.Term}, writes: ws})
+			}
 		}
-		if last == nil {
-			return nil
-		}
+		// The run's own last entry, not the position: later runs of the
+		// same batch are not in this transaction.
+		last := logs[len(logs)-1]
 		return tx.SetApplied(last.Index, last.Term)
 	})
 	if err != nil {
-		f.log.Error("state machine cannot apply a committed batch; stopping the node", "err", err)
-		panic(fmt.Sprintf("consensus: apply failed: %v", err))
+		f.fail(err)
 	}
-	if last != nil {
-		f.setApplied(last.Index)
+	f.stored = logs[len(logs)-1].Index
+	if len(out) > 0 && f.emit != nil {
+		f.emit(out)
 	}
+}
+
+func (f *fsm) fail(err error) {
+	f.log.Error("state machine cannot apply a committed batch; stopping the node", "err", err)
+	panic(fmt.Sprintf("consensus: apply failed: %v", err))
 }
 
 func (f *fsm) applyCommand(tx *storage.Tx, l *raft.Log) (result, error) {
@@ -290,6 +403,12 @@ func putConfig(body []byte, v any, validate func() error, put func() error) (res
 	return result{}, nil
 }
 
+func (f *fsm) appliedNow() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.applied
+}
+
 func (f *fsm) setApplied(idx uint64) {
 	f.mu.Lock()
 	f.applied = idx
@@ -308,7 +427,19 @@ func (f *fsm) appliedIndex() (uint64, <-chan struct{}) {
 
 // Snapshot captures the state at this point of the log. It only opens a
 // read transaction; Persist does the copying.
+//
+// A snapshot is labelled with the last entry raft handed over, so held-back
+// requests are computed first and that position is written down.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	f.applyMu.Lock()
+	defer f.applyMu.Unlock()
+	f.drainLocked()
+	if f.stored < f.seen.index {
+		if err := f.store.Update(func(tx *storage.Tx) error { return tx.SetApplied(f.seen.index, f.seen.term) }); err != nil {
+			return nil, err
+		}
+		f.stored = f.seen.index
+	}
 	snap, err := f.store.Snapshot()
 	if err != nil {
 		return nil, err
@@ -321,10 +452,13 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // swapped in.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	idx, _, err := f.store.Restore(rc)
+	f.applyMu.Lock()
+	defer f.applyMu.Unlock()
+	idx, term, err := f.store.Restore(rc)
 	if err != nil {
 		return err
 	}
+	f.pending, f.seen, f.stored = nil, logPos{idx, term}, idx
 	f.setApplied(idx)
 	return nil
 }

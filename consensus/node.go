@@ -66,6 +66,13 @@ type Config struct {
 	// Now is the clock the leader stamps commands with. Default time.Now;
 	// tests fix it to get the same ids and times on every run.
 	Now func() time.Time
+	// ComputeOnFollowers turns off the leader's replicated writes
+	// (writes.go): every replica then computes every request.
+	ComputeOnFollowers bool
+	// VerifyWrites makes a follower compute the requests it has the
+	// leader's writes for as well, and stop if they differ. For tests: it
+	// costs what the shortcut saves.
+	VerifyWrites bool
 
 	// transport replaces the TCP transport (in-process tests).
 	transport raft.Transport
@@ -125,10 +132,15 @@ type Node struct {
 	// everything committed before its term (a barrier), so the commit index
 	// it reads is its own term's.
 	readyForReads atomic.Bool
-	notify        chan bool
-	stop          chan struct{}
-	wg            sync.WaitGroup
-	closeOnce     sync.Once
+	// leading mirrors raft's leadership notifications for the state
+	// machine, which computes every request while it leads.
+	leading atomic.Bool
+	// writes carries the leader's recorded writes to the proposer.
+	writes    chan []entryWrites
+	notify    chan bool
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // Open starts a node on an opened store.
@@ -140,6 +152,12 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 	var err error
 	if n.fsm, err = newFSM(store, cfg.Logger); err != nil {
 		return nil, err
+	}
+	n.fsm.leading = n.leading.Load
+	n.fsm.verify = cfg.VerifyWrites
+	if !cfg.ComputeOnFollowers {
+		n.writes = make(chan []entryWrites, 256)
+		n.fsm.emit = n.emitWrites
 	}
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: slogWriter{cfg.Logger}, DisableTime: true})
 
@@ -246,8 +264,13 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 		n.wal.Close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.watchLeadership()
+	go n.drainHeldRequests()
+	if n.writes != nil {
+		n.wg.Add(1)
+		go n.proposeWrites()
+	}
 	return n, nil
 }
 
@@ -282,6 +305,7 @@ func (n *Node) watchLeadership() {
 			return
 		case leader := <-n.notify:
 			n.readyForReads.Store(false)
+			n.leading.Store(leader)
 			if !leader {
 				continue
 			}
@@ -289,6 +313,9 @@ func (n *Node) watchLeadership() {
 				n.cfg.Logger.Warn("barrier after election failed", "err", err)
 				continue
 			}
+			// Requests held back as a follower are this leader's to compute
+			// now: reads must see them, and followers wait for their writes.
+			n.fsm.drain()
 			if n.raft.State() == raft.Leader {
 				n.readyForReads.Store(true)
 			}
@@ -854,6 +881,10 @@ type Status struct {
 	Term         uint64 `json:"term"`
 	CommitIndex  uint64 `json:"commit_index"`
 	AppliedIndex uint64 `json:"applied_index"`
+	// WritesTaken counts requests this node stored from the leader's
+	// writes; HeldComputed those it held back for them and computed itself.
+	WritesTaken  uint64 `json:"writes_taken"`
+	HeldComputed uint64 `json:"held_computed"`
 }
 
 // Status returns the node's view of the cluster.
@@ -864,7 +895,8 @@ func (n *Node) Status() Status {
 	var term uint64
 	fmt.Sscan(stats["term"], &term)
 	return Status{NodeID: n.cfg.NodeID, State: n.raft.State().String(), Leader: string(id),
-		LeaderAddr: string(addr), Term: term, CommitIndex: n.raft.CommitIndex(), AppliedIndex: applied}
+		LeaderAddr: string(addr), Term: term, CommitIndex: n.raft.CommitIndex(), AppliedIndex: applied,
+		WritesTaken: n.fsm.taken.Load(), HeldComputed: n.fsm.heldComputed.Load()}
 }
 
 // Close stops the node: Raft first, then its log store. The caller closes

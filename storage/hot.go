@@ -100,7 +100,7 @@ func putHot[T any](tx *Tx, k []byte, v T, clone func(T) T) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", firstPart(k), err)
 	}
-	if err := tx.txn.Set(k, b); err != nil {
+	if err := tx.set(k, b); err != nil {
 		return fmt.Errorf("set %s: %w", firstPart(k), err)
 	}
 	if tx.hot != nil {

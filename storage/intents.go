@@ -19,7 +19,7 @@ func (tx *Tx) Intent(hospital, msgID string) (settlement.Intent, bool, error) {
 // applyIntents reserves or releases the intents a change names.
 func (tx *Tx) applyIntents(c settlement.Changes) error {
 	if in := c.IntentDone; in != nil {
-		if err := tx.txn.Delete(key(prefixIntent, in.Hospital, in.MsgID)); err != nil {
+		if err := tx.del(key(prefixIntent, in.Hospital, in.MsgID)); err != nil {
 			return err
 		}
 	}

@@ -29,6 +29,9 @@ type Tx struct {
 	// in force, and an iterator in a transaction with pending writes sorts
 	// them all first. Writing a policy or catalog clears it.
 	versions map[string][]byte
+	// rec, when set, collects every write of the transaction in order (the
+	// leader's writes, replicated so followers need not recompute them).
+	rec *[]Write
 }
 
 // getImmutable is get for keys whose value never changes once written.
@@ -69,7 +72,7 @@ func (tx *Tx) put(k []byte, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", firstPart(k), err)
 	}
-	if err := tx.txn.Set(k, b); err != nil {
+	if err := tx.set(k, b); err != nil {
 		return fmt.Errorf("set %s: %w", firstPart(k), err)
 	}
 	return nil
@@ -139,7 +142,7 @@ func (tx *Tx) PutHospital(h settlement.Hospital) error {
 		}
 	}
 	if existed && old.PaasID != "" && old.PaasID != h.PaasID {
-		if err := tx.txn.Delete(key(prefixPaas, old.PaasID)); err != nil {
+		if err := tx.del(key(prefixPaas, old.PaasID)); err != nil {
 			return err
 		}
 	}
@@ -209,7 +212,7 @@ func (tx *Tx) PutPerson(p settlement.Person) error {
 	if existed {
 		for _, c := range []string{old.CertNo, old.CardNo} {
 			if c != "" {
-				if err := tx.txn.Delete(key(prefixCert, c)); err != nil {
+				if err := tx.del(key(prefixCert, c)); err != nil {
 					return err
 				}
 			}
@@ -459,14 +462,14 @@ func (tx *Tx) ApplyChanges(c settlement.Changes) error {
 		if err := tx.put(key(prefixRecord, r.SetlID), r); err != nil {
 			return err
 		}
-		if err := tx.txn.Set(key(prefixPsnRec, r.PsnNo, r.SetlID), nil); err != nil {
+		if err := tx.set(key(prefixPsnRec, r.PsnNo, r.SetlID), nil); err != nil {
 			return err
 		}
 		date := r.SetlTime
 		if len(date) > 10 {
 			date = date[:10]
 		}
-		if err := tx.txn.Set(key(prefixHospRec, r.Hospital, date, r.SetlID), nil); err != nil {
+		if err := tx.set(key(prefixHospRec, r.Hospital, date, r.SetlID), nil); err != nil {
 			return err
 		}
 	}

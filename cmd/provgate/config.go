@@ -105,6 +105,12 @@ type ClusterConfig struct {
 		Cert string `yaml:"cert"`
 		Key  string `yaml:"key"`
 	} `yaml:"tls"`
+	// ComputeOnFollowers makes every node compute every request instead of
+	// followers storing the writes the leader computed.
+	ComputeOnFollowers bool `yaml:"compute_on_followers"`
+	// VerifyWrites makes followers compute the requests they have the
+	// leader's writes for, too, and stop on any difference (tests, audits).
+	VerifyWrites bool `yaml:"verify_writes"`
 }
 
 // tlsConfig loads the cluster's mutual-TLS configuration, or nil.

@@ -140,6 +140,11 @@ func startServeBin(t *testing.T, bin string, args []string, env ...string) *proc
 	if !slices.Contains(args, "--data-dir") {
 		args = append(args, "--data-dir", t.TempDir(), "--http-addr", freeAddr(t), "--raft-addr", freeAddr(t))
 	}
+	if bin == binary {
+		// Followers compute what they take from the leader's writes too,
+		// and stop on a difference: every multi-process test checks it.
+		args = append(args, "--verify-writes")
+	}
 	httpAddr := args[slices.Index(args, "--http-addr")+1]
 	p := &process{t: t, base: "http://" + httpAddr, logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--config", "../../configs/provgate.yaml"}, args...)...)

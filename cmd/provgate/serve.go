@@ -47,7 +47,7 @@ type overrides struct {
 	internalAddr, advertiseInternal     string
 	nationalURL                         string
 	mllpAddr                            string
-	bootstrap                           bool
+	bootstrap, verifyWrites             bool
 }
 
 func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
@@ -70,6 +70,7 @@ func (o *overrides) register(cmd *cobra.Command, defaultConfig string) {
 	cmd.Flags().StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (keep it on loopback)")
 	cmd.Flags().StringVar(&o.clock, "clock", "", "fix the clock at this RFC 3339 time (deterministic tests only)")
 	cmd.Flags().MarkHidden("clock")
+	cmd.Flags().BoolVar(&o.verifyWrites, "verify-writes", false, "followers also compute what they take from the leader's writes, and stop on a difference (overrides cluster.verify_writes)")
 }
 
 func (o *overrides) load() (*Config, error) {
@@ -93,6 +94,9 @@ func (o *overrides) load() (*Config, error) {
 	}
 	if o.bootstrap {
 		cfg.Node.Bootstrap = true
+	}
+	if o.verifyWrites {
+		cfg.Cluster.VerifyWrites = true
 	}
 	if o.join != "" {
 		cfg.Node.Join = o.join
@@ -192,6 +196,7 @@ func start(ctx context.Context, cfg *Config, log *slog.Logger) (*node, error) {
 	n.raft, err = consensus.Open(consensus.Config{
 		NodeID: cfg.Node.ID, Dir: filepath.Join(cfg.Node.DataDir, "raft"), BindAddr: cfg.Node.RaftAddr,
 		Advertise: cfg.Node.Advertise, Bootstrap: cfg.Node.Bootstrap, Logger: log, Now: cfg.now, TLS: tlsConf,
+		ComputeOnFollowers: cfg.Cluster.ComputeOnFollowers, VerifyWrites: cfg.Cluster.VerifyWrites,
 	}, n.store)
 	if err != nil {
 		n.store.Close()
