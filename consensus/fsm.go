@@ -429,7 +429,7 @@ func (f *fsm) appliedIndex() (uint64, <-chan struct{}) {
 // read transaction; Persist does the copying.
 //
 // A snapshot is labelled with the last entry raft handed over, so held-back
-// requests are computed first and that position is written down.
+// requests are computed first and that position is written down and synced.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.applyMu.Lock()
 	defer f.applyMu.Unlock()
@@ -439,6 +439,11 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 			return nil, err
 		}
 		f.stored = f.seen.index
+	}
+	// Commits are not fsynced one by one; raft compacts its log up to this
+	// snapshot, so what the snapshot covers must be durable in the state.
+	if err := f.store.Sync(); err != nil {
+		return nil, err
 	}
 	snap, err := f.store.Snapshot()
 	if err != nil {

@@ -8,6 +8,7 @@
 #   scripts/bench-cluster.sh                 # 1, 16 and 128 clients, 20 s each
 #   CLIENTS="128 128 128" DURATION=30s scripts/bench-cluster.sh
 #   BIN=/tmp/other-build scripts/bench-cluster.sh   # compare two builds in one run
+#   CONFIG=configs/old.yaml BIN=/tmp/old-build scripts/bench-cluster.sh  # an older build reads its own config
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${BIN:-}" ] || { make -s build; BIN=./bin/provgate; }
@@ -26,7 +27,7 @@ for c in $CLIENTS; do
   dir=$(mktemp -d)
   pids=()
   for i in 1 2 3; do
-    args=(serve --config configs/provgate.yaml --node-id "node$i" --data-dir "$dir/node$i"
+    args=(serve --config "${CONFIG:-configs/provgate.yaml}" --node-id "node$i" --data-dir "$dir/node$i"
           --http-addr "127.0.0.1:1808$i" --raft-addr "127.0.0.1:1708$i")
     if [ "$i" = 1 ]; then args+=(--bootstrap); else args+=(--join 127.0.0.1:18081); fi
     "$BIN" "${args[@]}" >"$dir/node$i.log" 2>&1 &
