@@ -226,9 +226,11 @@ func Open(cfg Config, store *storage.Store) (*Node, error) {
 	// above restored a snapshot only if the state was behind it.
 	rc.NoSnapshotRestoreOnStart = true
 	if cfg.fastTimeouts {
-		rc.HeartbeatTimeout = 50 * time.Millisecond
-		rc.ElectionTimeout = 50 * time.Millisecond
-		rc.LeaderLeaseTimeout = 50 * time.Millisecond
+		// Short enough for quick elections, long enough that a leader on a
+		// loaded 2-core machine under the race detector keeps its lease.
+		rc.HeartbeatTimeout = 150 * time.Millisecond
+		rc.ElectionTimeout = 150 * time.Millisecond
+		rc.LeaderLeaseTimeout = 100 * time.Millisecond
 		rc.CommitTimeout = 5 * time.Millisecond
 	}
 
