@@ -330,29 +330,10 @@ func (n *Node) watchLeadership() {
 // ErrNoLeader and ErrShutdown mean nothing was applied; ErrOutcomeUnknown
 // means retry with the same msgid.
 func (n *Node) Submit(ctx context.Context, req settlement.Request) (settlement.Answer, error) {
-	// Refuse requests from unknown or disabled hospitals before they reach
-	// the log. The state machine checks again, authoritatively.
-	var refusal error
-	if err := n.store.View(func(tx *storage.Tx) error {
-		if req.Remote != nil {
-			return nil // the national platform's request: a hospital of another province
-		}
-		h, ok, err := tx.Hospital(req.Hospital)
-		switch {
-		case err != nil:
-			return err
-		case !ok:
-			refusal = settlement.Errorf(settlement.CodeUnknownHospital, req.Hospital)
-		case h.Disabled:
-			refusal = settlement.Errorf(settlement.CodeHospitalDisabled, req.Hospital)
-		}
-		return nil
-	}); err != nil {
-		return settlement.Answer{}, err
-	}
-	if refusal != nil {
-		return settlement.Answer{}, refusal
-	}
+	// Unknown and disabled hospitals are refused by the state machine
+	// (settlement.Process); every way in (the x-tif check, MLLP's source
+	// check) has already refused them from the local state, so a second
+	// look here would only cost every request a read.
 	res, err := n.apply(ctx, cmdRequest, requestCommand{UnixMilli: n.cfg.Now().UnixMilli(), Request: req})
 	if err != nil {
 		return settlement.Answer{}, err
