@@ -37,7 +37,9 @@ func clusterCommand() *cobra.Command {
 				httpOf[n.ID] = n.HTTPAddr
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRAFT\tHTTP\tROLE\tSTATE\tAPPLIED\tVERSION")
+			// TAKEN/COMPUTED: requests a follower stored from the leader's
+			// writes, and those it computed itself because they did not come.
+			fmt.Fprintln(tw, "ID\tRAFT\tHTTP\tROLE\tSTATE\tAPPLIED\tTAKEN/COMPUTED\tVERSION")
 			for _, m := range st.Members {
 				role := "follower"
 				if m.ID == st.This.Leader {
@@ -45,11 +47,12 @@ func clusterCommand() *cobra.Command {
 				}
 				// Each member's own view, so an operator sees a rolling upgrade
 				// move along and a member that is down or behind.
-				state, applied, version := "unreachable", "-", "-"
+				state, applied, writes, version := "unreachable", "-", "-", "-"
 				if ns, ok := nodeStatus(ctx, httpOf[m.ID]); ok {
 					state, applied, version = ns.State, fmt.Sprint(ns.AppliedIndex), ns.Version
+					writes = fmt.Sprintf("%d/%d", ns.WritesTaken, ns.HeldComputed)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Addr, httpOf[m.ID], role, state, applied, version)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Addr, httpOf[m.ID], role, state, applied, writes, version)
 			}
 			tw.Flush()
 			b, _ := json.Marshal(st.This)

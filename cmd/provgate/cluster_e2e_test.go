@@ -307,6 +307,21 @@ func TestClusterOfProcessesSurvivesLeaderKills(t *testing.T) {
 	}
 	c.converged(t, acked)
 	t.Logf("clients were asked to retry %d times", c.retries.Load())
+	// The nodes run with --verify-writes: a follower that stored the
+	// leader's writes also computed them and would have stopped on a
+	// difference. Check the shortcut was taken at all.
+	var taken uint64
+	for _, p := range c.nodes {
+		var st struct {
+			Taken uint64 `json:"writes_taken"`
+		}
+		if err := c.get(p, "/status", &st); err == nil {
+			taken += st.Taken
+		}
+	}
+	if taken == 0 {
+		t.Error("no follower stored the leader's writes")
+	}
 
 	out, err := run(t, "cluster", "status", "--addr", c.any().base, "--token", "s3cret")
 	if err != nil || strings.Count(out, "node") < 4 || !strings.Contains(out, "leader") {
