@@ -358,6 +358,25 @@ func TestScannersAgreeWithPlainOnes(t *testing.T) {
 		if got := control(s); got != wantControl {
 			t.Fatalf("control(%q) = %d, want %d", s, got, wantControl)
 		}
+		if got := defaultDelims.stops(); got != defaultStops {
+			t.Fatal("the default delimiters do not share their stop set")
+		}
+		limit := rapid.IntRange(1, 12).Draw(t, "limit")
+		var wantFields []string
+		for _, f := range strings.Split(s, "|") {
+			if wantFields = append(wantFields, f); len(wantFields) == limit {
+				break
+			}
+		}
+		spans := cutFields(s, '|', 0, nil, limit)
+		if len(spans) != len(wantFields) {
+			t.Fatalf("cutFields(%q) = %d fields, wantFields %d", s, len(spans), len(wantFields))
+		}
+		for i, sp := range spans {
+			if s[sp.from:sp.to] != wantFields[i] {
+				t.Fatalf("cutFields(%q) field %d = %q, wantFields %q", s, i, s[sp.from:sp.to], wantFields[i])
+			}
+		}
 		if blank(s) != (strings.TrimSpace(s) == "") {
 			t.Fatalf("blank(%q) = %v", s, blank(s))
 		}
