@@ -303,7 +303,9 @@ func TestRawHeader(t *testing.T) {
 // TestDecimals: the reply writes numbers as the settlement types print
 // them.
 func TestDecimals(t *testing.T) {
-	for _, v := range []int64{0, 1, 5, 10, 99, 100, 101, 12345, 1_000_000, 123_456_789, -1, -100, -12345, 1 << 62, -(1 << 62)} {
+	values := []int64{0, 1, 5, 10, 99, 100, 101, 12345, 1_000_000, 123_456_789, -1, -100, -12345, 1 << 62, -(1 << 62)}
+	rapid.Check(t, func(t *rapid.T) { values = append(values, rapid.Int64().Draw(t, "v")) })
+	for _, v := range values {
 		for _, c := range []struct {
 			scale int
 			trim  bool
