@@ -379,6 +379,9 @@ func TestScannersAgreeWithPlainOnes(t *testing.T) {
 				t.Fatalf("cutFields(%q) field %d = %q, wantFields %q", s, i, s[sp.from:sp.to], wantFields[i])
 			}
 		}
+		if trimSpace(s) != strings.TrimSpace(s) {
+			t.Fatalf("trimSpace(%q) = %q", s, trimSpace(s))
+		}
 		if blank(s) != (strings.TrimSpace(s) == "") {
 			t.Fatalf("blank(%q) = %v", s, blank(s))
 		}

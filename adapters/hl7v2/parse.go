@@ -169,7 +169,9 @@ func splitInto(text string, d delims, buf *splitBuf) ([]segment, *parseError) {
 			return nil, &parseError{at: at(), zh: "含控制字符 0x" + strconv.FormatInt(int64(c), 16),
 				en: "control character 0x" + strconv.FormatInt(int64(c), 16) + " in the segment"}
 		}
-		seg := segment{name: name, seq: count(&counts, name), line: s}
+		var seq int
+		seq, counts = count(counts, name)
+		seg := segment{name: name, seq: seq, line: s}
 		start := len(slab)
 		var at0 int // where the fields after the name begin
 		if name == "MSH" {
@@ -229,15 +231,17 @@ type nameCount struct {
 	n    int
 }
 
-func count(counts *[]nameCount, name string) int {
-	for i := range *counts {
-		if (*counts)[i].name == name {
-			(*counts)[i].n++
-			return (*counts)[i].n
+// count counts one more segment called name and returns how many there
+// are; the slice is passed and returned rather than by pointer, which
+// keeps its first array on the stack.
+func count(counts []nameCount, name string) (int, []nameCount) {
+	for i := range counts {
+		if counts[i].name == name {
+			counts[i].n++
+			return counts[i].n, counts
 		}
 	}
-	*counts = append(*counts, nameCount{name, 1})
-	return 1
+	return 1, append(counts, nameCount{name, 1})
 }
 
 func segmentName(s string) bool {

@@ -93,6 +93,15 @@ func (r *reader) value(s *segment, f, comp int) string {
 			settlement.Bi("转义序列无效（支持 \\F\\ \\S\\ \\T\\ \\R\\ \\E\\）", `invalid escape sequence (\F\ \S\ \T\ \R\ \E\ are supported)`)))
 		return ""
 	}
+	return trimSpace(v)
+}
+
+// trimSpace is strings.TrimSpace, returning at once a value that starts
+// and ends with a printable ASCII byte, as nearly all do.
+func trimSpace(v string) string {
+	if v == "" || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf {
+		return v
+	}
 	return strings.TrimSpace(v)
 }
 
