@@ -51,12 +51,18 @@ type node struct {
 // doc is one message being read: the tape, or fastjson's tree wrapped.
 type doc struct {
 	src   []byte
+	text  string // src as a string, made the first time a value is kept
 	nodes []node
 	lists []*node // arrays handed to readers, cut from one reused slice
 
 	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
 
 	refs table // the message's resources, its list reused
+
+	// The last dateTime converted (see dateTimeOf): as written (the body's
+	// or fastjson's bytes) and in the national form.
+	lastTimeIn []byte
+	lastTime   string
 }
 
 // table returns the doc's table of resources, empty.
@@ -69,7 +75,8 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 
 // release drops what the doc points to outside itself and pools it.
 func (d *doc) release() {
-	d.src, d.wrapped = nil, nil
+	d.src, d.text, d.wrapped = nil, "", nil
+	d.lastTime, d.lastTimeIn = "", nil
 	clear(d.refs.list) // ids are the body's bytes
 	clear(d.lists)
 	d.lists = d.lists[:0]
@@ -119,6 +126,23 @@ func (v *node) StringBytes() ([]byte, error) {
 		return nil, errType
 	}
 	return v.d.src[v.val[0]:v.val[1]:v.val[1]], nil
+}
+
+// stringValue returns a string's value as a Go string to keep. On a tape
+// it is cut from one copy of the whole body, made once: a Claim keeps a
+// few strings an item, and one allocation for all of them costs less than
+// one each. (The strings then hold the body in memory as long as any of
+// them lives, as hl7v2's fields hold their message's text.)
+func (v *node) stringValue() (string, error) {
+	if v.fj != nil || v.kind != fastjson.TypeString {
+		b, err := v.StringBytes()
+		return string(b), err
+	}
+	d := v.d
+	if d.text == "" {
+		d.text = string(d.src)
+	}
+	return d.text[v.val[0]:v.val[1]], nil
 }
 
 // Array returns an array's elements.
