@@ -87,11 +87,16 @@ var errType = errors.New("fhir: wrong JSON type")
 
 // Type is the JSON type, as fastjson names it.
 func (v *node) Type() fastjson.Type {
-	if v.fj != nil {
-		return v.fj.Type()
+	if v.fj == nil {
+		return v.kind
 	}
-	return v.kind
+	return v.fjType()
 }
+
+// fjType is Type on the fallback, apart so that Type is inlined.
+//
+//go:noinline
+func (v *node) fjType() fastjson.Type { return v.fj.Type() }
 
 // Get returns the first member key of an object (as fastjson does when a
 // key is repeated), or nil.
@@ -282,9 +287,11 @@ func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
 // kept in registers rather than in a scanner struct, which every step
 // would load and store.
 
-// space skips JSON white space from i, the four bytes fastjson skips.
+// space skips JSON white space from i, the four bytes fastjson skips. All
+// four are at most ' ': in compact JSON one comparison tells the next byte
+// is not white space.
 func space(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
 		i++
 	}
 	return i
