@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/provgate/provgate/internal/swar"
 )
 
 // Limits on what Decode accepts. They bound the work and the memory of one
@@ -262,9 +264,9 @@ func segmentName(s string) bool {
 // a time, each separator found by its bit: most fields are short or
 // empty, where a call to IndexByte per field costs more than the bytes.
 func cutFields(s string, sep byte, f int, slab []span, limit int) []span {
-	i, pat := f, ones*uint64(sep)
+	i, pat := f, swar.Ones*uint64(sep)
 	for ; i+8 <= len(s); i += 8 {
-		for m := zeroBytes(word(s[i:i+8]) ^ pat); m != 0; m &= m - 1 {
+		for m := swar.Zeros(swar.Word(s[i:i+8]) ^ pat); m != 0; m &= m - 1 {
 			j := i + bits.TrailingZeros64(m)/8
 			if slab = append(slab, span{int32(f), int32(j)}); len(slab) == limit {
 				return slab
@@ -283,31 +285,15 @@ func cutFields(s string, sep byte, f int, slab []span, limit int) []span {
 	return append(slab, span{int32(f), int32(len(s))})
 }
 
-const ones, highs = 0x0101010101010101, 0x8080808080808080
-
-// word is the eight bytes of w, the first lowest: one load.
-func word(w string) uint64 {
-	_ = w[7]
-	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-}
-
-// zeroBytes has the high bit set of exactly the bytes of y that are zero.
-func zeroBytes(y uint64) uint64 {
-	const low7 = 0x7f7f7f7f7f7f7f7f
-	return ^((y&low7 + low7) | y | low7)
-}
-
 // control returns the first control character in s other than tab, or -1.
 // Eight bytes at a time are first tested for any byte below 0x20 or equal
 // to 0x7f; only a word that has one is looked at byte by byte.
 func control(s string) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := word(s[i : i+8])
-		below := (x - 0x20*ones) &^ x & highs // a byte below 0x20 (or a false alarm past one)
-		del := x ^ 0x7f*ones
-		del = (del - ones) &^ del & highs // a byte equal to 0x7f
+		x := swar.Word(s[i : i+8])
+		below := (x - 0x20*swar.Ones) &^ x & swar.Highs // a byte below 0x20 (or a false alarm past one)
+		del := swar.FirstZero(x ^ 0x7f*swar.Ones)       // a byte equal to 0x7f
 		if below|del != 0 {
 			break
 		}
