@@ -180,3 +180,22 @@ func TestScaled(t *testing.T) {
 		}
 	})
 }
+
+// TestFieldScanners: the field scanners agree with the strings package.
+func TestFieldScanners(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOf(rapid.SampledFrom([]rune("ab|^ \t\u3000\u00a0甲\r\n"))).Draw(t, "s")
+		at := rapid.IntRange(0, len(s)).Draw(t, "at")
+		want := strings.IndexByte(s[at:], '|')
+		if want >= 0 {
+			want += at
+		}
+		if got := indexFrom(s, at, '|'); got != want {
+			t.Fatalf("indexFrom(%q, %d) = %d, want %d", s, at, got, want)
+		}
+		sp := trimmed(s, at, len(s))
+		if got := s[sp.from:sp.to]; got != strings.TrimSpace(s[at:]) {
+			t.Fatalf("trimmed(%q, %d) = %q", s, at, got)
+		}
+	})
+}
