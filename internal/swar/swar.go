@@ -1,7 +1,3 @@
-// Package swar tests eight bytes of a string at a time in a 64-bit word
-// ("SIMD within a register"): the message scanners of the adapters find
-// separators and stop bytes in short fields this way, where a call to
-// strings.IndexByte per field costs more than the bytes.
 package swar
 
 // Ones has 1 in every byte; Highs the high bit of every byte.
