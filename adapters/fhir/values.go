@@ -66,14 +66,12 @@ func dateTimeOf(v value, key string) (string, error) {
 		return d.lastTime, nil
 	}
 	s, ok := dateTime(b)
-	if ok {
-		d.lastTime, d.lastTimeIn = s, b
-	}
 	if !ok {
 		got := quote(string(b))
 		return "", badAt(v, member(key), "应为 FHIR dateTime，如 2026-03-02T08:30:00+08:00，实为 "+got,
 			"want a FHIR dateTime such as 2026-03-02T08:30:00+08:00, got "+got)
 	}
+	d.lastTime, d.lastTimeIn = s, b
 	return s, nil
 }
 
