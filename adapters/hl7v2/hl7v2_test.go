@@ -379,6 +379,13 @@ func TestScannersAgreeWithPlainOnes(t *testing.T) {
 				t.Fatalf("cutFields(%q) field %d = %q, wantFields %q", s, i, s[sp.from:sp.to], wantFields[i])
 			}
 		}
+		var plainEsc []byte
+		for i := 0; i < len(s); i++ { // appendEscaped's own loop, as the reference
+			plainEsc = defaultDelims.appendEscaped(plainEsc, s[i:i+1])
+		}
+		if got := string(defaultDelims.appendEscaped([]byte("x"), s)); got != "x"+string(plainEsc) {
+			t.Fatalf("appendEscaped(%q) = %q, want %q", s, got, plainEsc)
+		}
 		if trimSpace(s) != strings.TrimSpace(s) {
 			t.Fatalf("trimSpace(%q) = %q", s, trimSpace(s))
 		}

@@ -457,10 +457,30 @@ func (d delims) unescape(s string) (string, bool) {
 	return b.String(), true
 }
 
+// defaultEscapes marks the bytes appendEscaped changes with the default
+// delimiters: the delimiters and the control characters.
+var defaultEscapes = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	d := defaultDelims
+	t[0x7f], t[d.field], t[d.comp], t[d.rep], t[d.esc], t[d.sub] = true, true, true, true, true, true
+	return t
+}()
+
 // appendEscaped appends v with every delimiter escaped and control
 // characters (which would break the segment or the MLLP frame) replaced by
 // spaces. Runs of plain bytes are copied whole.
 func (d delims) appendEscaped(b []byte, v string) []byte {
+	if d == defaultDelims { // nearly every message: one table lookup a byte
+		i := 0
+		for i < len(v) && !defaultEscapes[v[i]] {
+			i++
+		}
+		if i == len(v) {
+			return append(b, v...)
+		}
+	}
 	plain := 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
