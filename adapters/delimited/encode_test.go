@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -163,4 +165,37 @@ func TestValuesCannotShiftColumns(t *testing.T) {
 	if got := string(w.b); got != "a b c d e\t-0.05\t0.7000" {
 		t.Errorf("%q", got)
 	}
+}
+
+// TestScaled: amounts and ratios are written as the settlement types print
+// them.
+func TestScaled(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-100000, 100000)).Draw(t, "v")
+		if got, want := string(appendScaled(nil, v, 2)), settlement.Fen(v).String(); got != want {
+			t.Fatalf("appendScaled(%d, 2) = %q, want %q", v, got, want)
+		}
+		if got, want := string(appendScaled(nil, v, 4)), settlement.BP(v).Fraction(); got != want {
+			t.Fatalf("appendScaled(%d, 4) = %q, want %q", v, got, want)
+		}
+	})
+}
+
+// TestFieldScanners: the field scanners agree with the strings package.
+func TestFieldScanners(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOf(rapid.SampledFrom([]rune("ab|^ \t\u3000\u00a0甲\r\n"))).Draw(t, "s")
+		at := rapid.IntRange(0, len(s)).Draw(t, "at")
+		want := strings.IndexByte(s[at:], '|')
+		if want >= 0 {
+			want += at
+		}
+		if got := indexFrom(s, at, '|'); got != want {
+			t.Fatalf("indexFrom(%q, %d) = %d, want %d", s, at, got, want)
+		}
+		sp := trimmed(s, at, len(s))
+		if got := s[sp.from:sp.to]; got != strings.TrimSpace(s[at:]) {
+			t.Fatalf("trimmed(%q, %d) = %q", s, at, got)
+		}
+	})
 }

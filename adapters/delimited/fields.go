@@ -1,11 +1,13 @@
 package delimited
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/provgate/provgate/internal/swar"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -58,7 +60,7 @@ func (d *decoder) start(n int, rec string, sep byte, cols []col, min int) bool {
 	}
 	nf := 0
 	for at := 0; ; {
-		i := strings.IndexByte(rec[at:], sep)
+		i := indexFrom(rec, at, sep)
 		if i < 0 {
 			d.spans[nf] = trimmed(rec, at, len(rec))
 			nf++
@@ -69,9 +71,9 @@ func (d *decoder) start(n int, rec string, sep byte, cols []col, min int) bool {
 			nf++
 			break
 		}
-		d.spans[nf] = trimmed(rec, at, at+i)
+		d.spans[nf] = trimmed(rec, at, i)
 		nf++
-		at += i + 1
+		at = i + 1
 	}
 	if nf == len(cols)+1 && d.spans[len(cols)].from == d.spans[len(cols)].to {
 		nf = len(cols)
@@ -99,8 +101,11 @@ func (d *decoder) start(n int, rec string, sep byte, cols []col, min int) bool {
 // strings.TrimSpace removes.
 func trimmed(s string, from, to int) span {
 	v := s[from:to]
-	if v != "" && !startsWithSpace(v) && !endsWithSpace(v) {
+	if v != "" && plainEnd(v[0]) && plainEnd(v[len(v)-1]) {
 		return span{int32(from), int32(to)} // the usual field: nothing to trim
+	}
+	if v != "" && !startsWithSpace(v) && !endsWithSpace(v) {
+		return span{int32(from), int32(to)}
 	}
 	t := strings.TrimSpace(v)
 	if t == "" {
@@ -108,6 +113,28 @@ func trimmed(s string, from, to int) span {
 	}
 	lead := len(v) - len(strings.TrimLeftFunc(v, unicode.IsSpace))
 	return span{int32(from + lead), int32(from + lead + len(t))}
+}
+
+// plainEnd reports whether c, the first or last byte of a field, is
+// printable ASCII, which TrimSpace never removes: true of nearly every
+// field, told without a call.
+func plainEnd(c byte) bool { return c > ' ' && c < utf8.RuneSelf }
+
+// indexFrom is the index of the first sep in s from at, or -1. Fields are
+// short: eight bytes are tested at a time without a call per field.
+func indexFrom(s string, at int, sep byte) int {
+	i, pat := at, swar.Ones*uint64(sep)
+	for ; i+8 <= len(s); i += 8 {
+		if m := swar.FirstZero(swar.Word(s[i:i+8]) ^ pat); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] == sep {
+			return i
+		}
+	}
+	return -1
 }
 
 // startsWithSpace and endsWithSpace tell whether strings.TrimSpace has

@@ -84,25 +84,35 @@ func (w *writer) scaled(v int64, scale int) {
 
 // appendScaled works on a slice of its own rather than on w.b: appending
 // through w would store w.b's pointer at every step, each store a write
-// barrier while the collector marks.
+// barrier while the collector marks. The digits are written from the last
+// one back into a buffer on the stack, then copied once: a fee line has
+// seven amounts. scale is at most 18.
 func appendScaled(b []byte, v int64, scale int) []byte {
 	u := uint64(v)
 	if v < 0 {
-		b = append(b, '-')
-		u = uint64(-v)
+		u = -u
 	}
-	var buf [24]byte
-	d := strconv.AppendUint(buf[:0], u, 10)
-	if len(d) <= scale {
-		b = append(b, '0', '.')
-		for i := len(d); i < scale; i++ {
-			b = append(b, '0')
+	var buf [40]byte // sign, 20 digits, point and the places
+	i := len(buf)
+	for range scale {
+		i--
+		buf[i] = '0' + byte(u%10)
+		u /= 10
+	}
+	i--
+	buf[i] = '.'
+	for {
+		i--
+		buf[i] = '0' + byte(u%10)
+		if u /= 10; u == 0 {
+			break
 		}
-		return append(b, d...)
 	}
-	b = append(b, d[:len(d)-scale]...)
-	b = append(b, '.')
-	return append(b, d[len(d)-scale:]...)
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(b, buf[i:]...)
 }
 
 // appendPadded writes v with leading zeros to width digits.

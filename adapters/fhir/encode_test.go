@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -107,6 +109,12 @@ func TestAppendFen(t *testing.T) {
 			t.Errorf("appendFen(%d) = %s, want %s", f, got, want)
 		}
 	}
+	rapid.Check(t, func(t *rapid.T) {
+		f := settlement.Fen(rapid.Int64().Draw(t, "f"))
+		if got, want := string(appendFen([]byte("x"), f)), "x"+f.String(); got != want {
+			t.Fatalf("appendFen(%d) = %s, want %s", f, got, want)
+		}
+	})
 }
 
 // TestConcurrent decodes and encodes from several goroutines at once: the

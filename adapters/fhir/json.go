@@ -52,11 +52,11 @@ func text(v value, key string) (string, error) {
 	if x == nil {
 		return "", nil
 	}
-	b, err := x.StringBytes()
+	t, err := x.stringValue()
 	if err != nil {
 		return "", wrongType(v, member(key), "string")
 	}
-	return string(b), nil
+	return t, nil
 }
 
 // raw returns the bytes of a string member for comparing, without copying

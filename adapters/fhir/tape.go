@@ -51,12 +51,18 @@ type node struct {
 // doc is one message being read: the tape, or fastjson's tree wrapped.
 type doc struct {
 	src   []byte
+	text  string // src as a string, made the first time a value is kept
 	nodes []node
 	lists []*node // arrays handed to readers, cut from one reused slice
 
 	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
 
 	refs table // the message's resources, its list reused
+
+	// The last dateTime converted (see dateTimeOf): as written (the body's
+	// or fastjson's bytes) and in the national form.
+	lastTimeIn []byte
+	lastTime   string
 }
 
 // table returns the doc's table of resources, empty.
@@ -69,7 +75,8 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 
 // release drops what the doc points to outside itself and pools it.
 func (d *doc) release() {
-	d.src, d.wrapped = nil, nil
+	d.src, d.text, d.wrapped = nil, "", nil
+	d.lastTime, d.lastTimeIn = "", nil
 	clear(d.refs.list) // ids are the body's bytes
 	clear(d.lists)
 	d.lists = d.lists[:0]
@@ -80,11 +87,16 @@ var errType = errors.New("fhir: wrong JSON type")
 
 // Type is the JSON type, as fastjson names it.
 func (v *node) Type() fastjson.Type {
-	if v.fj != nil {
-		return v.fj.Type()
+	if v.fj == nil {
+		return v.kind
 	}
-	return v.kind
+	return v.fjType()
 }
+
+// fjType is Type on the fallback, apart so that Type is inlined.
+//
+//go:noinline
+func (v *node) fjType() fastjson.Type { return v.fj.Type() }
 
 // Get returns the first member key of an object (as fastjson does when a
 // key is repeated), or nil.
@@ -119,6 +131,23 @@ func (v *node) StringBytes() ([]byte, error) {
 		return nil, errType
 	}
 	return v.d.src[v.val[0]:v.val[1]:v.val[1]], nil
+}
+
+// stringValue returns a string's value as a Go string to keep. On a tape
+// it is cut from one copy of the whole body, made once: a Claim keeps a
+// few strings an item, and one allocation for all of them costs less than
+// one each. (The strings then hold the body in memory as long as any of
+// them lives, as hl7v2's fields hold their message's text.)
+func (v *node) stringValue() (string, error) {
+	if v.fj != nil || v.kind != fastjson.TypeString {
+		b, err := v.StringBytes()
+		return string(b), err
+	}
+	d := v.d
+	if d.text == "" {
+		d.text = string(d.src)
+	}
+	return d.text[v.val[0]:v.val[1]], nil
 }
 
 // Array returns an array's elements.
@@ -258,9 +287,11 @@ func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
 // kept in registers rather than in a scanner struct, which every step
 // would load and store.
 
-// space skips JSON white space from i, the four bytes fastjson skips.
+// space skips JSON white space from i, the four bytes fastjson skips. All
+// four are at most ' ': in compact JSON one comparison tells the next byte
+// is not white space.
 func space(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
 		i++
 	}
 	return i

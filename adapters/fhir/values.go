@@ -59,12 +59,19 @@ func dateTimeOf(v value, key string) (string, error) {
 	if err != nil {
 		return "", wrongType(v, member(key), "string")
 	}
+	// The items of a Claim mostly share one time: the last one read is
+	// kept, as it was written and converted.
+	d := x.d
+	if d.lastTimeIn != nil && string(b) == string(d.lastTimeIn) {
+		return d.lastTime, nil
+	}
 	s, ok := dateTime(b)
 	if !ok {
 		got := quote(string(b))
 		return "", badAt(v, member(key), "应为 FHIR dateTime，如 2026-03-02T08:30:00+08:00，实为 "+got,
 			"want a FHIR dateTime such as 2026-03-02T08:30:00+08:00, got "+got)
 	}
+	d.lastTime, d.lastTimeIn = s, b
 	return s, nil
 }
 

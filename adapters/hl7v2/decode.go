@@ -64,11 +64,13 @@ func Decode(body []byte) (*Message, error) {
 	}
 	plain := rawFields(line, d.field, false)
 	m.echoRaw(&plain)
-	segs, err := m.decodeText(body, line, &plain)
+	buf := splitBufs.Get().(*splitBuf)
+	defer buf.release()
+	segs, err := m.decodeText(body, line, &plain, buf)
 	if err != nil {
 		return m, err
 	}
-	t := &txn{m: m, r: reader{d: d}}
+	t := &txn{m: m, r: reader{d: d, stop: d.stops()}}
 	reqs := t.translate(segs)
 	if t.r.err != nil {
 		return m.refuse(t.r.at, t.r.err)

@@ -39,7 +39,8 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	for i := range answers {
 		size += 128 * len(answers[i].Outcome.Lines) // a ZFL segment is about 100 bytes
 	}
-	w := m.header(st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index), size)
+	var w writer // on the stack: growing w.b then needs no write barrier
+	m.header(&w, st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index), size)
 	w.seg("MSA")
 	w.field("AA")
 	w.field(m.ctrlID)
@@ -75,7 +76,8 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	if e == nil {
 		e = settlement.Errorf(settlement.CodeInternal, "nil error")
 	}
-	w := m.header(at.In(chinaTime), m.replyID(string(e.Code), uint64(at.UnixNano()), 0), 512)
+	var w writer
+	m.header(&w, at.In(chinaTime), m.replyID(string(e.Code), uint64(at.UnixNano()), 0), 512)
 	text := e.EN
 	if m.cs.bilingual {
 		text = e.ZH + " / " + e.EN
@@ -109,11 +111,11 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	return m.cs.encode(w.end())
 }
 
-// header starts a reply with its MSH: sender and receiver swapped, the
-// request's delimiters, version and MSH-18. size is what the reply is
+// header starts a reply in w with its MSH: sender and receiver swapped,
+// the request's delimiters, version and MSH-18. size is what the reply is
 // expected to need.
-func (m *Message) header(t time.Time, id string, size int) *writer {
-	w := &writer{d: m.d, b: make([]byte, 0, size)}
+func (m *Message) header(w *writer, t time.Time, id string, size int) {
+	*w = writer{d: m.d, b: make([]byte, 0, size)}
 	w.b = append(w.b, "MSH"...)
 	w.b = append(w.b, m.d.field)
 	w.b = append(w.b, m.d.msh2()...)
@@ -143,7 +145,6 @@ func (m *Message) header(t time.Time, id string, size int) *writer {
 		w.empty(5)
 		w.raw(m.csName)
 	}
-	return w
 }
 
 // replyID is the reply's MSH-10: "PG" and 16 hex digits hashed from the

@@ -199,29 +199,42 @@ func (w *writer) decimal(v int64, scale int, trim bool) {
 // appendDecimal is decimal's work on a slice of its own: appending through
 // w would store w.b's pointer at every step, each store a write barrier
 // while the collector marks.
+//
+// The digits are written from the last one back into a buffer on the stack,
+// dividing by the constant 10 (a multiplication) rather than by a power of
+// ten held in a variable, a hardware division per digit.
 func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	u := uint64(v)
 	if v < 0 {
-		b = append(b, '-')
 		u = -u
 	}
-	var pow uint64 = 1
+	var buf [40]byte // sign, 20 digits, point and the places: scale is at most 18
+	i := len(buf)
+	shown := !trim // with trim, trailing zeros of the fraction are left out
 	for range scale {
-		pow *= 10
+		d := byte(u % 10)
+		u /= 10
+		if shown = shown || d != 0; shown {
+			i--
+			buf[i] = '0' + d
+		}
 	}
-	b = strconv.AppendUint(b, u/pow, 10)
-	frac := u % pow
-	if trim && frac == 0 {
-		return b
+	if shown {
+		i--
+		buf[i] = '.'
 	}
-	b = append(b, '.')
-	for pow /= 10; pow > 0; pow /= 10 {
-		b = append(b, byte('0'+frac/pow%10))
-		if trim && frac%pow == 0 {
+	for {
+		i--
+		buf[i] = '0' + byte(u%10)
+		if u /= 10; u == 0 {
 			break
 		}
 	}
-	return b
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(b, buf[i:]...)
 }
 
 // flag adds a national 0/1 flag.

@@ -37,9 +37,9 @@ func (m *Message) echoRaw(f *rawHeader) {
 // byte after each lead byte. A reading is accepted when the bytes are
 // valid in its charset and MSH-18, read again from the decoded text, names
 // the same charset. Refusals describe the plain reading.
-func (m *Message) decodeText(body, line []byte, plain *rawHeader) ([]segment, error) {
+func (m *Message) decodeText(body, line []byte, plain *rawHeader, buf *splitBuf) ([]segment, error) {
 	name := m.d.component(plain.field(18), 0)
-	segs, at, err := m.tryCharset(body, name)
+	segs, at, err := m.tryCharset(body, name, buf)
 	if err == nil {
 		return segs, nil
 	}
@@ -48,14 +48,14 @@ func (m *Message) decodeText(body, line []byte, plain *rawHeader) ([]segment, er
 	}
 	pairs := rawFields(line, m.d.field, true)
 	if other := m.d.component(pairs.field(18), 0); other != name {
-		if segs, _, err2 := m.tryCharset(body, other); err2 == nil {
+		if segs, _, err2 := m.tryCharset(body, other, buf); err2 == nil {
 			return segs, nil
 		}
 	}
 	return nil, m.refusal(at, err)
 }
 
-func (m *Message) tryCharset(body []byte, name string) ([]segment, pos, *settlement.Error) {
+func (m *Message) tryCharset(body []byte, name string, buf *splitBuf) ([]segment, pos, *settlement.Error) {
 	msh18 := pos{seg: "MSH", field: 18}
 	cs, known := lookupCharset(name)
 	if !known {
@@ -77,7 +77,7 @@ func (m *Message) tryCharset(body []byte, name string) ([]segment, pos, *settlem
 			where+" 含有不符合 MSH-18 所声明字符集 "+shown+" 的字节",
 			where+" holds bytes that are not valid "+shown+", the character set MSH-18 declares"))
 	}
-	segs, perr := split(text, m.d)
+	segs, perr := splitInto(text, m.d, buf)
 	if perr != nil {
 		m.cs, m.csName = cs, name // the charset is right: answer in it
 		return nil, perr.at, settlement.Errorf(settlement.CodeBadMessage, format, perr.at.String(), settlement.Bi(perr.zh, perr.en))

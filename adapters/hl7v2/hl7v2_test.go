@@ -303,7 +303,9 @@ func TestRawHeader(t *testing.T) {
 // TestDecimals: the reply writes numbers as the settlement types print
 // them.
 func TestDecimals(t *testing.T) {
-	for _, v := range []int64{0, 1, 5, 10, 99, 100, 101, 12345, 1_000_000, 123_456_789, -1, -100, -12345, 1 << 62, -(1 << 62)} {
+	values := []int64{0, 1, 5, 10, 99, 100, 101, 12345, 1_000_000, 123_456_789, -1, -100, -12345, 1 << 62, -(1 << 62)}
+	rapid.Check(t, func(t *rapid.T) { values = append(values, rapid.Int64().Draw(t, "v")) })
+	for _, v := range values {
 		for _, c := range []struct {
 			scale int
 			trim  bool
@@ -357,6 +359,35 @@ func TestScannersAgreeWithPlainOnes(t *testing.T) {
 		}
 		if got := control(s); got != wantControl {
 			t.Fatalf("control(%q) = %d, want %d", s, got, wantControl)
+		}
+		if got := defaultDelims.stops(); got != defaultStops {
+			t.Fatal("the default delimiters do not share their stop set")
+		}
+		limit := rapid.IntRange(1, 12).Draw(t, "limit")
+		var wantFields []string
+		for _, f := range strings.Split(s, "|") {
+			if wantFields = append(wantFields, f); len(wantFields) == limit {
+				break
+			}
+		}
+		spans := cutFields(s, '|', 0, nil, limit)
+		if len(spans) != len(wantFields) {
+			t.Fatalf("cutFields(%q) = %d fields, wantFields %d", s, len(spans), len(wantFields))
+		}
+		for i, sp := range spans {
+			if s[sp.from:sp.to] != wantFields[i] {
+				t.Fatalf("cutFields(%q) field %d = %q, wantFields %q", s, i, s[sp.from:sp.to], wantFields[i])
+			}
+		}
+		var plainEsc []byte
+		for i := 0; i < len(s); i++ { // appendEscaped's own loop, as the reference
+			plainEsc = defaultDelims.appendEscaped(plainEsc, s[i:i+1])
+		}
+		if got := string(defaultDelims.appendEscaped([]byte("x"), s)); got != "x"+string(plainEsc) {
+			t.Fatalf("appendEscaped(%q) = %q, want %q", s, got, plainEsc)
+		}
+		if trimSpace(s) != strings.TrimSpace(s) {
+			t.Fatalf("trimSpace(%q) = %q", s, trimSpace(s))
 		}
 		if blank(s) != (strings.TrimSpace(s) == "") {
 			t.Fatalf("blank(%q) = %v", s, blank(s))

@@ -53,9 +53,10 @@ func (s *segment) at(field, comp int) pos {
 // translation reads a whole segment in straight-line code and checks once.
 // Every refusal names the position and the national field it feeds.
 type reader struct {
-	d   delims
-	err *settlement.Error
-	at  pos
+	d    delims
+	stop *stopSet // d.stops()
+	err  *settlement.Error
+	at   pos
 	// The last date-time converted: fee lines of one batch mostly share it.
 	lastDTM, lastDateTime string
 }
@@ -82,7 +83,7 @@ func (r *reader) value(s *segment, f, comp int) string {
 	if s == nil || r.err != nil {
 		return ""
 	}
-	v, esc := r.d.subcomponent(s.field(f), comp)
+	v, esc := r.d.subcomponentStops(r.stop, s.field(f), comp)
 	ok := true
 	if esc {
 		v, ok = r.d.unescape(v)
@@ -91,6 +92,15 @@ func (r *reader) value(s *segment, f, comp int) string {
 		r.fail(s.at(f, comp), settlement.Errorf(settlement.CodeBadMessage, format, s.at(f, comp).String(),
 			settlement.Bi("转义序列无效（支持 \\F\\ \\S\\ \\T\\ \\R\\ \\E\\）", `invalid escape sequence (\F\ \S\ \T\ \R\ \E\ are supported)`)))
 		return ""
+	}
+	return trimSpace(v)
+}
+
+// trimSpace is strings.TrimSpace, returning at once a value that starts
+// and ends with a printable ASCII byte, as nearly all do.
+func trimSpace(v string) string {
+	if v == "" || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf {
+		return v
 	}
 	return strings.TrimSpace(v)
 }
