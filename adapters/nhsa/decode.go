@@ -31,6 +31,12 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 	if m, handled, err := decodeOnePass(body, pathInfno); handled {
 		return m, err
 	}
+	return decodeGeneral(body, pathInfno)
+}
+
+// decodeGeneral is Decode through the JSON package: every body the one
+// pass steps aside for, and the reference the pass is tested against.
+func decodeGeneral(body []byte, pathInfno string) (Message, error) {
 	var env envelope
 	// A body that is one JSON value, the usual, is read in one call; only
 	// another goes through the stream decoder, which says what is wrong
