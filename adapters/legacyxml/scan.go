@@ -86,13 +86,15 @@ func (p *parser) run() error {
 	s := p.src
 	for p.pos < len(s) {
 		if s[p.pos] != '<' {
-			end := strings.IndexByte(s[p.pos:], '<')
-			if end < 0 {
-				end = len(s)
-			} else {
-				end += p.pos
+			// Runs of text are short (indentation, a value): read up to
+			// the next '<' and classify the bytes in the same loop.
+			end := p.pos
+			var class uint8
+			for end < len(s) && s[end] != '<' {
+				class |= textClass[s[end]]
+				end++
 			}
-			if err := p.text(s[p.pos:end], p.pos, true); err != nil {
+			if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
 				return err
 			}
 			p.pos = end
@@ -437,6 +439,11 @@ func (p *parser) text(t string, off int, escaped bool) error {
 	for i := 0; i < len(t); i++ {
 		class |= textClass[t[i]]
 	}
+	return p.classified(t, off, escaped, class)
+}
+
+// classified is text for a run whose bytes' classes, ORed, are class.
+func (p *parser) classified(t string, off int, escaped bool, class uint8) error {
 	if class&badText != 0 {
 		i := 0
 		for textClass[t[i]]&badText == 0 {
