@@ -3,6 +3,7 @@ package legacyxml
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -39,6 +40,34 @@ type doc struct {
 type feeRow struct {
 	v    [nFeeFields]string
 	name string // the row element as written, for refusals
+}
+
+// feeRows keeps the row lists of decoded messages for the next: a row
+// is large, and rows live only until the requests are built.
+var feeRowLists = sync.Pool{New: func() any { return new([]feeRow) }}
+
+// maxPooledRows bounds the lists kept; longer ones go to the collector.
+const maxPooledRows = 256
+
+// takeFeeRows returns an empty row list, of capacity hint if it is new.
+func takeFeeRows(hint int) []feeRow {
+	rows := *feeRowLists.Get().(*[]feeRow)
+	if rows == nil {
+		rows = make([]feeRow, 0, hint)
+	}
+	return rows
+}
+
+// release gives the doc's rows back, cleared: they hold substrings of
+// the message, which the pool must not keep alive.
+func (d *doc) release() {
+	if d.fees == nil || cap(d.fees) > maxPooledRows {
+		return
+	}
+	clear(d.fees)
+	rows := d.fees[:0]
+	d.fees = nil
+	feeRowLists.Put(&rows)
 }
 
 type diagRow struct {
@@ -332,7 +361,7 @@ func (p *parser) open(raw string, empty bool) error {
 				// Rows are large: rather than grow the list row by row,
 				// size it for what is left of the message, at about 400
 				// bytes a row (a hint: the list grows if rows are shorter).
-				p.d.fees = make([]feeRow, 0, min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
+				p.d.fees = takeFeeRows(min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
 			}
 			p.d.fees = append(p.d.fees, feeRow{name: raw})
 			f.kind = feeItem
