@@ -140,6 +140,9 @@ func (s *jsonScanner) input(e *onePass) bool {
 			if !s.consume(':') {
 				return false
 			}
+			if len(e.nodes) == maxNodes {
+				return false // an input has a few nodes; the check below is quadratic
+			}
 			for _, n := range e.nodes {
 				if n.name == name {
 					return false // which one counts is the decoder's to say
@@ -170,6 +173,9 @@ func (s *jsonScanner) input(e *onePass) bool {
 	e.input[1] = s.i
 	return true
 }
+
+// maxNodes bounds the input's members the pass reads.
+const maxNodes = 16
 
 // maxSkipDepth bounds the nesting skip follows; deeper is the decoder's.
 const maxSkipDepth = 32
