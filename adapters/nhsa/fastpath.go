@@ -25,21 +25,21 @@ import (
 func scanFeeLines(raw []byte) (lines []feeLine, ok bool) {
 	s := jsonScanner{b: raw}
 	lines = make([]feeLine, 0, min(maxFeeLines+1, 1+bytes.Count(raw, []byte("{"))))
-	ok = s.feeLines(func(l *feeLine) { lines = append(lines, *l) })
+	ok = s.feeLines(nil, &lines)
 	if !ok || !s.end() {
 		return nil, false
 	}
 	return lines, true
 }
 
-// feeLines reads a feedetail array from where the scanner stands, giving
-// each line to each as it is read.
+// feeLines reads a feedetail array from where the scanner stands, adding
+// each line to out or, when out is nil, to c as it is read.
 //
 // Hospitals write every line's keys in the same order: the first line's
 // keys, each with its colon when nothing stands between them, are
 // remembered, and a later line's key at the same place is matched with
 // one comparison before it is read the long way.
-func (s *jsonScanner) feeLines(each func(*feeLine)) bool {
+func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
 	if !s.consume('[') {
 		return false
 	}
@@ -51,7 +51,7 @@ func (s *jsonScanner) feeLines(each func(*feeLine)) bool {
 		n   int    // its field, or -1
 	}
 	nKnown := 0
-	var l feeLine // each's: one for all the lines
+	var l feeLine
 	for line := 0; ; line++ {
 		if !s.consume('{') {
 			return false
@@ -76,9 +76,11 @@ func (s *jsonScanner) feeLines(each func(*feeLine)) bool {
 						nKnown++
 					}
 				}
-				v, ok := s.scalar()
-				if !ok || !s.setFee(&l, n, v, &seen) {
-					return false
+				if !s.asciiValue(&l, n, &seen) {
+					v, ok := s.scalar()
+					if !ok || !s.setFee(&l, n, v, &seen) {
+						return false
+					}
 				}
 				if s.consume(',') {
 					continue
@@ -89,12 +91,38 @@ func (s *jsonScanner) feeLines(each func(*feeLine)) bool {
 				break
 			}
 		}
-		each(&l)
+		if out != nil {
+			*out = append(*out, l)
+		} else {
+			c.add(&l)
+		}
 		if s.consume(',') {
 			continue
 		}
 		return s.consume(']')
 	}
+}
+
+// asciiValue stores a string of printable ASCII without escapes, the
+// usual value, in field n without the general steps of scalar and setFee.
+// It reports false, having read nothing, for any other value, an unknown
+// key or a field set before.
+func (s *jsonScanner) asciiValue(l *feeLine, n int, seen *uint32) bool {
+	b, i := s.b, s.i
+	if i >= len(b) || b[i] != '"' || n < 0 || *seen&(1<<n) != 0 {
+		return false
+	}
+	j := i + 1
+	for j < len(b) && strByte[b[j]] {
+		j++
+	}
+	if j >= len(b) || b[j] != '"' {
+		return false
+	}
+	*seen |= 1 << n
+	*l.field(n) = s.str(i+1, j)
+	s.i = j + 1
+	return true
 }
 
 // setFee stores the scalar v just scanned in field n (see feeField) as the

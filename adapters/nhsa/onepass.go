@@ -153,7 +153,7 @@ func (s *jsonScanner) input(e *onePass) bool {
 			if name == "feedetail" && at < len(s.b) && s.b[at] == '[' {
 				e.fees.inpatient = e.h.Infno == text(settlement.KindUploadInpFees)
 				e.fees.lines = make([]settlement.FeeLine, 0, min(maxFeeLines, 1+bytes.Count(s.b[at:], []byte("{"))))
-				if !s.feeLines(e.fees.add) {
+				if !s.feeLines(&e.fees, nil) {
 					return false
 				}
 				e.feedetail = true
