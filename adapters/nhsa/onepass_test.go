@@ -116,3 +116,32 @@ func TestOnePassAgreesWithTheGeneralPath(t *testing.T) {
 	})
 	t.Logf("the one pass took %d of %d mutated bodies", taken, total)
 }
+
+// TestOnePassReadsFeeLinesAsTheGeneralPath wraps generated feedetail
+// arrays (keys in any order, repeated, unknown or misspelt, values of
+// every JSON kind, white space anywhere) in the golden 2204's envelope.
+func TestOnePassReadsFeeLinesAsTheGeneralPath(t *testing.T) {
+	golden := goldenBody(t, "2204")
+	head := golden[:bytes.Index(golden, []byte(`"input":`))]
+	var taken, total int
+	rapid.Check(t, func(t *rapid.T) {
+		var body []byte
+		body = append(body, head...)
+		body = append(body, `"input":{"feedetail":`...)
+		body = append(body, genFeeDetail(t)...)
+		body = append(body, rapid.SampledFrom([]string{"}}", ` } }`, `,"data":{"x":[1,{"y":null}]}}}`, "}}\n"}).Draw(t, "end")...)
+		total++
+		if checkOnePass(t, body, rapid.SampledFrom([]string{"", "2204", "2304"}).Draw(t, "path infno")) {
+			taken++
+		}
+	})
+	t.Logf("the one pass took %d of %d", taken, total)
+}
+
+func goldenBody(t testing.TB, name string) []byte {
+	b, err := os.ReadFile("testdata/decode/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
