@@ -363,7 +363,14 @@ func (p *parser) open(raw string, empty bool) error {
 				// bytes a row (a hint: the list grows if rows are shorter).
 				p.d.fees = takeFeeRows(min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
 			}
-			p.d.fees = append(p.d.fees, feeRow{name: raw})
+			// A row is large: the list is lengthened in place rather than
+			// a zero row copied in (pooled rows are cleared, new ones zero).
+			if n := len(p.d.fees); n < cap(p.d.fees) {
+				p.d.fees = p.d.fees[:n+1]
+			} else {
+				p.d.fees = append(p.d.fees, feeRow{})
+			}
+			p.d.fees[len(p.d.fees)-1].name = raw
 			f.kind = feeItem
 		case diagRows:
 			if len(p.d.diags) == maxDiagRows {
@@ -494,7 +501,7 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 		}
 		return nil // white space between elements: nothing to keep
 	}
-	if escaped && strings.IndexByte(t, '&') >= 0 {
+	if escaped && class&ampText != 0 {
 		u, err := unescape(t)
 		if err != nil {
 			return p.bad(off+err.at, err.zh, err.en)
@@ -519,6 +526,7 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 const (
 	nonSpaceText = 1 << iota // anything but XML white space
 	badText                  // a control character XML 1.0 does not allow
+	ampText                  // '&', which starts a reference
 )
 
 var textClass = func() (t [256]uint8) {
@@ -527,6 +535,8 @@ var textClass = func() (t [256]uint8) {
 		case isSpace(byte(c)):
 		case c < 0x20:
 			t[c] = badText | nonSpaceText
+		case c == '&':
+			t[c] = ampText | nonSpaceText
 		default:
 			t[c] = nonSpaceText
 		}
