@@ -73,3 +73,44 @@ func TestAppendScaledUnits(t *testing.T) {
 		}
 	})
 }
+
+// The GBK table reads every run exactly as the decoder does.
+func TestGBKTableIsTheDecoder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var src []byte
+		for range rapid.IntRange(0, 20).Draw(t, "pieces") {
+			switch rapid.IntRange(0, 3).Draw(t, "kind") {
+			case 0:
+				src = append(src, rapid.SampledFrom([]string{"<A>", " ", "x", "1"}).Draw(t, "ascii")...)
+			case 1: // any two-byte pair, valid or not
+				src = append(src, byte(rapid.IntRange(0x80, 0xFF).Draw(t, "lead")), byte(rapid.IntRange(0, 0xFF).Draw(t, "trail")))
+			case 2: // a pair the decoder knows
+				src = append(src, byte(rapid.IntRange(0xB0, 0xD7).Draw(t, "lead")), byte(rapid.IntRange(0xA1, 0xFE).Draw(t, "trail")))
+			default:
+				src = append(src, byte(rapid.IntRange(0x80, 0xFF).Draw(t, "byte")))
+			}
+		}
+		for _, cs := range []charset{csGBK, csGB2312} {
+			got, gotErr := transcodeStringWith(decoder(cs), src, cs, true)
+			want, wantErr := transcodeStringWith(decoder(cs), src, cs, false)
+			if got != want || (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("% x: table %q (%v), decoder %q (%v)", src, got, gotErr, want, wantErr)
+			}
+		}
+	})
+	var b strings.Builder
+	if !appendGBK(&b, []byte{0xB0, 0xA1, 0xD6, 0xD0}) || b.String() != "啊中" {
+		t.Fatalf("the table does not read 啊中: %q", b.String())
+	}
+	// Every two-byte character, one at a time.
+	for lead := 0x81; lead <= 0xFE; lead++ {
+		for trail := 0x40; trail <= 0xFE; trail++ {
+			src := []byte{byte(lead), byte(trail)}
+			got, _ := transcodeStringWith(decoder(csGBK), src, csGBK, true)
+			want, _ := transcodeStringWith(decoder(csGBK), src, csGBK, false)
+			if got != want {
+				t.Fatalf("% x: table %q, decoder %q", src, got, want)
+			}
+		}
+	}
+}
