@@ -361,14 +361,17 @@ type feeChecker struct {
 	inpatient bool
 	n         int // lines seen
 	lines     []settlement.FeeLine
+	time      string // the last fee_ocur_time accepted: a bill's lines share it
 	err       error
 }
 
 func (c *feeChecker) add(l *feeLine) {
 	if c.err == nil && c.n < maxFeeLines {
-		var fl settlement.FeeLine
-		if fl, c.err = checkFeeLine(c.n, l, c.inpatient); c.err == nil {
-			c.lines = append(c.lines, fl)
+		// The line is written in place, not copied in: a FeeLine is ten
+		// strings.
+		c.lines = append(c.lines, settlement.FeeLine{})
+		if c.err = checkFeeLine(c.n, l, c.inpatient, &c.lines[len(c.lines)-1], c.time); c.err == nil {
+			c.time = string(l.FeeOcurTime)
 		}
 	}
 	c.n++
@@ -388,16 +391,20 @@ func (c *feeChecker) upload() (*settlement.FeeUpload, error) {
 	return &settlement.FeeUpload{Lines: c.lines}, nil
 }
 
-// checkFeeLine checks line i of an upload.
-func checkFeeLine(i int, l *feeLine, inpatient bool) (settlement.FeeLine, error) {
+// checkFeeLine checks line i of an upload into fl. A fee_ocur_time equal
+// to okTime was checked before.
+func checkFeeLine(i int, l *feeLine, inpatient bool, fl *settlement.FeeLine, okTime string) error {
 	f := fields{list: "input.feedetail", item: i}
-	fl := settlement.FeeLine{
-		FeedetlSn: f.need("feedetl_sn", l.FeedetlSn), MdtrtID: f.need("mdtrt_id", l.MdtrtID),
-		PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: string(l.ChrgBchno),
-		FeeOcurTime: f.dateTime("fee_ocur_time", l.FeeOcurTime), MedListCodg: f.need("med_list_codg", l.MedListCodg),
-		MedinsListCodg: f.need("medins_list_codg", l.MedinsListCodg), Amount: f.money("det_item_fee_sumamt", l.Amount),
-		HospApprFlag: string(l.HospApprFlag), DiseCodg: string(l.DiseCodg),
+	fl.FeedetlSn, fl.MdtrtID = f.need("feedetl_sn", l.FeedetlSn), f.need("mdtrt_id", l.MdtrtID)
+	fl.PsnNo, fl.ChrgBchno = f.need("psn_no", l.PsnNo), string(l.ChrgBchno)
+	if t := string(l.FeeOcurTime); t != "" && t == okTime {
+		fl.FeeOcurTime = t
+	} else {
+		fl.FeeOcurTime = f.dateTime("fee_ocur_time", l.FeeOcurTime)
 	}
+	fl.MedListCodg, fl.MedinsListCodg = f.need("med_list_codg", l.MedListCodg), f.need("medins_list_codg", l.MedinsListCodg)
+	fl.Amount = f.money("det_item_fee_sumamt", l.Amount)
+	fl.HospApprFlag, fl.DiseCodg = string(l.HospApprFlag), string(l.DiseCodg)
 	if inpatient {
 		f.need("med_type", l.MedType)
 	} else {
@@ -409,34 +416,34 @@ func checkFeeLine(i int, l *feeLine, inpatient bool) (settlement.FeeLine, error)
 	f.need("bilg_dr_codg", l.BilgDrCodg)
 	f.need("bilg_dr_name", l.BilgDrName)
 	if f.err != nil {
-		return settlement.FeeLine{}, f.err
+		return f.err
 	}
 	if l.Cnt == "" {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeMissingField, f.at("cnt"))
+		return settlement.Errorf(settlement.CodeMissingField, f.at("cnt"))
 	}
 	if l.Pric == "" {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeMissingField, f.at("pric"))
+		return settlement.Errorf(settlement.CodeMissingField, f.at("pric"))
 	}
 	var err error
 	if fl.Qty, err = settlement.ParseQty(string(l.Cnt)); err != nil {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
+		return settlement.Errorf(settlement.CodeBadField, f.at("cnt"), expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
 	}
 	if fl.Price, err = settlement.ParsePrice(string(l.Pric)); err != nil {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeBadField, f.at("pric"), expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
+		return settlement.Errorf(settlement.CodeBadField, f.at("pric"), expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
 	}
 	if fl.Qty <= 0 || fl.Price < 0 || fl.Amount < 0 {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), settlement.Bi(
+		return settlement.Errorf(settlement.CodeBadField, f.at("cnt"), settlement.Bi(
 			"暂不支持退费明细（负数数量或金额），请以新的收费批次号上传更正后的明细",
 			"refund lines (negative quantity or amount) are not supported yet; upload the corrected lines under a new chrg_bchno"))
 	}
 	want, ok := settlement.LineAmount(fl.Price, fl.Qty)
 	if !ok || want != fl.Amount {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
+		return settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
 	}
 	if a := fl.HospApprFlag; a != "" && a != "0" && a != "1" && a != "2" {
-		return settlement.FeeLine{}, settlement.Errorf(settlement.CodeBadField, f.at("hosp_appr_flag"), expect("0 / 1 / 2", a))
+		return settlement.Errorf(settlement.CodeBadField, f.at("hosp_appr_flag"), expect("0 / 1 / 2", a))
 	}
-	return fl, nil
+	return nil
 }
 
 func decodeSettle(nodes map[string]json.RawMessage, kind settlement.Kind) (*settlement.SettleRequest, error) {
