@@ -340,7 +340,10 @@ func (p *parser) open(raw string, empty bool) error {
 	if p.depth == maxDepth {
 		return p.bad(p.pos, "元素嵌套过深（上限 "+strconv.Itoa(maxDepth)+" 层）", "elements nested too deep (limit "+strconv.Itoa(maxDepth)+")")
 	}
-	f := frame{raw: raw, name: upper(raw)}
+	// The frame is made in place, above the top: it counts once depth
+	// is raised, and a refusal before leaves nothing.
+	f := &p.stack[p.depth]
+	*f = frame{raw: raw, name: upper(raw)}
 	if p.depth == 0 {
 		if p.root {
 			return p.bad(p.pos, "报文只能有一个根元素，多出 <"+raw+">", "a message has one root element; <"+raw+"> is a second")
@@ -398,7 +401,6 @@ func (p *parser) open(raw string, empty bool) error {
 			p.d.lists[i] = true
 		}
 	}
-	p.stack[p.depth] = f
 	p.depth++
 	if empty {
 		return p.close()
