@@ -87,8 +87,12 @@ const (
 )
 
 type frame struct {
-	raw      string // the name as written
-	name     string // upper case
+	// The name as written is src[at:end], and upper is its upper case
+	// when that differs. Offsets rather than strings: a frame is written
+	// for every element, and a string stored costs a write barrier while
+	// the collector marks.
+	at, end  int32
+	upper    string
 	kind     frameKind
 	child    bool   // has child elements
 	text     string // text content so far
@@ -174,7 +178,7 @@ func (p *parser) run() error {
 		}
 	}
 	if p.depth > 0 {
-		top := p.stack[p.depth-1].raw
+		top := p.rawOf(&p.stack[p.depth-1])
 		return p.truncated(zhEn("缺少 </"+top+">", "before </"+top+">"))
 	}
 	if !p.root {
@@ -239,7 +243,8 @@ func (p *parser) skipSpace(i int) int {
 
 func (p *parser) startTag() error {
 	s := p.src
-	raw, i := p.name(p.pos + 1)
+	at := p.pos + 1
+	raw, i := p.name(at)
 	if raw == "" {
 		if p.pos+1 >= len(s) {
 			return p.truncated(zhEn("在标签内", "inside a tag"))
@@ -257,7 +262,7 @@ func (p *parser) startTag() error {
 		switch {
 		case s[j] == '>':
 			p.pos = j + 1
-			return p.open(raw, false)
+			return p.open(at, raw, false)
 		case s[j] == '/':
 			if j+1 >= len(s) {
 				return p.truncated(zhEn("在标签 <"+raw+"> 内", "inside the tag <"+raw+">"))
@@ -266,7 +271,7 @@ func (p *parser) startTag() error {
 				return p.bad(j, "“/”之后应为“>”", "expected '>' after '/'")
 			}
 			p.pos = j + 2
-			return p.open(raw, true)
+			return p.open(at, raw, true)
 		case j == i:
 			return p.bad(j, "标签 <"+raw+"> 中属性之前应有空白", "expected white space before an attribute in <"+raw+">")
 		}
@@ -325,7 +330,7 @@ func (p *parser) endTag() error {
 	if p.depth == 0 {
 		return p.bad(p.pos, "多余的结束标签 </"+raw+">", "end tag </"+raw+"> without a start tag")
 	}
-	if top := p.stack[p.depth-1].raw; top != raw {
+	if top := p.rawOf(&p.stack[p.depth-1]); top != raw {
 		return p.bad(p.pos, "应为 </"+top+">，实际为 </"+raw+">", "expected </"+top+">, found </"+raw+">")
 	}
 	p.pos = i + 1
@@ -333,7 +338,7 @@ func (p *parser) endTag() error {
 }
 
 // open pushes an element, deciding what it is from where it stands.
-func (p *parser) open(raw string, empty bool) error {
+func (p *parser) open(at int, raw string, empty bool) error {
 	if p.elements++; p.elements > maxElements {
 		return p.bad(p.pos, "元素过多（上限 "+strconv.Itoa(maxElements)+"）", "too many elements (limit "+strconv.Itoa(maxElements)+")")
 	}
@@ -343,7 +348,7 @@ func (p *parser) open(raw string, empty bool) error {
 	// The frame is made in place, above the top: it counts once depth
 	// is raised, and a refusal before leaves nothing.
 	f := &p.stack[p.depth]
-	*f = frame{raw: raw, name: upper(raw)}
+	*f = frame{at: int32(at), end: int32(at + len(raw)), upper: upperName(raw)}
 	if p.depth == 0 {
 		if p.root {
 			return p.bad(p.pos, "报文只能有一个根元素，多出 <"+raw+">", "a message has one root element; <"+raw+"> is a second")
@@ -352,7 +357,7 @@ func (p *parser) open(raw string, empty bool) error {
 	} else {
 		parent := &p.stack[p.depth-1]
 		if parent.nonSpace {
-			return p.bad(p.pos, "<"+parent.raw+"> 中不能既有文本又有子元素", "<"+parent.raw+"> mixes text with elements")
+			return p.bad(p.pos, "<"+p.rawOf(parent)+"> 中不能既有文本又有子元素", "<"+p.rawOf(parent)+"> mixes text with elements")
 		}
 		parent.child = true
 		switch parent.kind {
@@ -384,15 +389,15 @@ func (p *parser) open(raw string, empty bool) error {
 		case feeItem, diagItem:
 			f.kind = rowField
 		case rowField:
-			return p.bad(p.pos, "<"+parent.raw+"> 是明细字段，不能包含子元素", "<"+parent.raw+"> is a row field and cannot hold elements")
+			return p.bad(p.pos, "<"+p.rawOf(parent)+"> 是明细字段，不能包含子元素", "<"+p.rawOf(parent)+"> is a row field and cannot hold elements")
 		}
 	}
 	if f.kind == plain {
-		switch f.name {
+		switch p.nameOf(f) {
 		case feeList, diagList:
 			i := 0
 			f.kind = feeRows
-			if f.name == diagList {
+			if p.nameOf(f) == diagList {
 				i, f.kind = 1, diagRows
 			}
 			if p.d.lists[i] {
@@ -421,22 +426,22 @@ func (p *parser) close() error {
 	case rowField:
 		if parent.kind == feeItem {
 			row := &p.d.fees[len(p.d.fees)-1]
-			if id, ok := feeRowField(f.name); ok && !set(&row.v[id], v) {
+			if id, ok := feeRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
 				return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
 			}
 			return nil
 		}
 		row := &p.d.diags[len(p.d.diags)-1]
-		if id, ok := diagRowField(f.name); ok && !set(&row.v[id], v) {
+		if id, ok := diagRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
 			return twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
 		}
 	case plain:
-		if id, ok := messageField(f.name); ok {
+		if id, ok := messageField(p.nameOf(f)); ok {
 			if !set(&p.d.v[id], v) {
-				return twice(parent.raw + "/" + fieldNames[id])
+				return twice(p.rawOf(parent) + "/" + fieldNames[id])
 			}
 			if v != "" && p.d.at[id] == "" {
-				p.d.at[id] = parent.raw
+				p.d.at[id] = p.rawOf(parent)
 			}
 		}
 	}
@@ -499,7 +504,7 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 	f := &p.stack[p.depth-1]
 	if f.child {
 		if nonSpace {
-			return p.bad(off, "<"+f.raw+"> 中不能既有文本又有子元素", "<"+f.raw+"> mixes text with elements")
+			return p.bad(off, "<"+p.rawOf(f)+"> 中不能既有文本又有子元素", "<"+p.rawOf(f)+"> mixes text with elements")
 		}
 		return nil // white space between elements: nothing to keep
 	}
@@ -518,7 +523,7 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 	}
 	f.nonSpace = f.nonSpace || nonSpace
 	if len(f.text) > maxValueLen {
-		return p.bad(off, "<"+f.raw+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+f.raw+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
+		return p.bad(off, "<"+p.rawOf(f)+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+p.rawOf(f)+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
 	}
 	return nil
 }
@@ -546,13 +551,24 @@ var textClass = func() (t [256]uint8) {
 	return t
 }()
 
-// upper returns an element name in upper case, without allocating for a
-// name already in upper case (the usual spelling).
-func upper(s string) string {
+// upperName returns an element name in upper case when it has lower-case
+// letters, and "" for a name already in upper case (the usual spelling).
+func upperName(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'a' <= c && c <= 'z' {
 			return strings.ToUpper(s)
 		}
 	}
-	return s
+	return ""
+}
+
+// rawOf is a frame's name as written.
+func (p *parser) rawOf(f *frame) string { return p.src[f.at:f.end] }
+
+// nameOf is a frame's name in upper case.
+func (p *parser) nameOf(f *frame) string {
+	if f.upper != "" {
+		return f.upper
+	}
+	return p.rawOf(f)
 }
