@@ -91,12 +91,15 @@ type frame struct {
 	// when that differs. Offsets rather than strings: a frame is written
 	// for every element, and a string stored costs a write barrier while
 	// the collector marks.
-	at, end  int32
-	upper    string
-	kind     frameKind
-	child    bool   // has child elements
-	text     string // text content so far
-	nonSpace bool   // text holds more than white space
+	at, end int32
+	upper   string
+	kind    frameKind
+	child   bool // has child elements
+	// The text content so far: src[textAt:textEnd] when it is one run
+	// without references (textEnd > 0), else text.
+	textAt, textEnd int32
+	text            string
+	nonSpace        bool // text holds more than white space
 }
 
 type parser struct {
@@ -420,7 +423,7 @@ func (p *parser) close() error {
 	if f.child || p.depth == 0 {
 		return nil
 	}
-	v := trimSpace(f.text)
+	v := trimSpace(p.textOf(f))
 	parent := &p.stack[p.depth-1]
 	switch f.kind {
 	case rowField:
@@ -508,6 +511,7 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 		}
 		return nil // white space between elements: nothing to keep
 	}
+	sub := escaped && class&ampText == 0 // t is src[off:off+len(t)]
 	if escaped && class&ampText != 0 {
 		u, err := unescape(t)
 		if err != nil {
@@ -516,13 +520,14 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 		t = u
 		nonSpace = !blank(t) // a character reference may stand for a space
 	}
-	if f.text == "" {
-		f.text = t
+	if sub && f.text == "" && f.textEnd == 0 {
+		f.textAt, f.textEnd = int32(off), int32(off+len(t)) // the usual: one run
 	} else {
-		f.text += t
+		f.text = p.textOf(f) + t
+		f.textAt, f.textEnd = 0, 0
 	}
 	f.nonSpace = f.nonSpace || nonSpace
-	if len(f.text) > maxValueLen {
+	if len(p.textOf(f)) > maxValueLen {
 		return p.bad(off, "<"+p.rawOf(f)+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+p.rawOf(f)+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
 	}
 	return nil
@@ -564,6 +569,14 @@ func upperName(s string) string {
 
 // rawOf is a frame's name as written.
 func (p *parser) rawOf(f *frame) string { return p.src[f.at:f.end] }
+
+// textOf is a frame's text content so far.
+func (p *parser) textOf(f *frame) string {
+	if f.textEnd > 0 {
+		return p.src[f.textAt:f.textEnd]
+	}
+	return f.text
+}
 
 // nameOf is a frame's name in upper case.
 func (p *parser) nameOf(f *frame) string {
