@@ -266,7 +266,6 @@ func transcodeString(t transform.Transformer, src []byte, from charset) (string,
 func transcodeStringWith(t transform.Transformer, src []byte, from charset, gbk bool) (string, error) {
 	var out strings.Builder
 	out.Grow(len(src) + len(src)/4 + 16)
-	var buf [512]byte
 	for i := 0; i < len(src); {
 		j := i + asciiRun(src[i:])
 		out.Write(src[i:j])
@@ -277,6 +276,7 @@ func transcodeStringWith(t transform.Transformer, src []byte, from charset, gbk 
 		k = min(k, len(src))
 		if k > j && !(gbk && appendGBK(&out, src[j:k])) {
 			// As transform.Append does: one run, reset, at its end.
+			var buf [512]byte
 			t.Reset()
 			for run := src[j:k]; ; {
 				nDst, nSrc, err := t.Transform(buf[:], run, true)
@@ -363,14 +363,9 @@ func appendGBK(out *strings.Builder, run []byte) bool {
 			return false
 		}
 	}
-	var buf [3 * 32]byte // a 16-bit rune is at most 3 bytes of UTF-8
-	for i := 0; i < len(run); {
-		b := buf[:0]
-		for ; i < len(run) && len(b)+3 <= len(buf); i += 2 {
-			j, _ := gbkIndex(run[i], run[i+1])
-			b = utf8.AppendRune(b, rune(t[j]))
-		}
-		out.Write(b)
+	for i := 0; i < len(run); i += 2 {
+		j, _ := gbkIndex(run[i], run[i+1])
+		out.WriteRune(rune(t[j]))
 	}
 	return true
 }

@@ -322,6 +322,16 @@ func (p *parser) attribute(i int, tag string) (int, error) {
 
 func (p *parser) endTag() error {
 	s := p.src
+	if p.depth > 0 {
+		// The usual end tag closes the top element as written, with
+		// nothing before its '>': compared in place, without reading a
+		// name first.
+		top := p.rawOf(&p.stack[p.depth-1])
+		if i := p.pos + 2 + len(top); i < len(s) && s[i] == '>' && s[p.pos+2:i] == top {
+			p.pos = i + 1
+			return p.close()
+		}
+	}
 	raw, i := p.name(p.pos + 2)
 	i = p.skipSpace(i)
 	if i >= len(s) {
