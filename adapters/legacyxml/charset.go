@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -257,9 +258,14 @@ func transcode(t transform.Transformer, src []byte, from charset) ([]byte, error
 // built once, where transcode and a conversion to string would copy it a
 // second time.
 func transcodeString(t transform.Transformer, src []byte, from charset) (string, error) {
+	return transcodeStringWith(t, src, from, from == csGBK || from == csGB2312)
+}
+
+// transcodeStringWith is transcodeString, reading the usual GBK
+// characters from gbkTable when gbk is set.
+func transcodeStringWith(t transform.Transformer, src []byte, from charset, gbk bool) (string, error) {
 	var out strings.Builder
 	out.Grow(len(src) + len(src)/4 + 16)
-	var buf [512]byte
 	for i := 0; i < len(src); {
 		j := i + asciiRun(src[i:])
 		out.Write(src[i:j])
@@ -268,8 +274,9 @@ func transcodeString(t transform.Transformer, src []byte, from charset) (string,
 			k += charLen(src[k:], from)
 		}
 		k = min(k, len(src))
-		if k > j {
+		if k > j && !(gbk && appendGBK(&out, src[j:k])) {
 			// As transform.Append does: one run, reset, at its end.
+			var buf [512]byte
 			t.Reset()
 			for run := src[j:k]; ; {
 				nDst, nSrc, err := t.Transform(buf[:], run, true)
@@ -301,6 +308,66 @@ func asciiRun(b []byte) int {
 		i++
 	}
 	return i
+}
+
+// gbkTable holds what the GBK decoder makes of each two-byte character
+// (lead 81–FE, trail 40–7E or 80–FE), or 0 where it does not make one
+// character of the Basic Multilingual Plane. It is read from the decoder
+// itself, once, the first time a GBK message comes.
+var gbkTable = sync.OnceValue(func() *[126 * 190]uint16 {
+	var t [126 * 190]uint16
+	dec := simplifiedchinese.GBK.NewDecoder()
+	var out [8]byte
+	for lead := 0x81; lead <= 0xFE; lead++ {
+		for trail := 0x40; trail <= 0xFE; trail++ {
+			i, ok := gbkIndex(byte(lead), byte(trail))
+			if !ok {
+				continue
+			}
+			dec.Reset()
+			n, _, err := dec.Transform(out[:], []byte{byte(lead), byte(trail)}, true)
+			r, size := utf8.DecodeRune(out[:n])
+			if err == nil && size == n && r != utf8.RuneError && r <= 0xFFFF {
+				t[i] = uint16(r)
+			}
+		}
+	}
+	return &t
+})
+
+// gbkIndex is a two-byte character's place in gbkTable.
+func gbkIndex(lead, trail byte) (int, bool) {
+	if lead < 0x81 || lead > 0xFE {
+		return 0, false
+	}
+	switch {
+	case 0x40 <= trail && trail <= 0x7E:
+		return int(lead-0x81)*190 + int(trail-0x40), true
+	case 0x80 <= trail && trail <= 0xFE:
+		return int(lead-0x81)*190 + int(trail-0x41), true
+	}
+	return 0, false
+}
+
+// appendGBK writes a run of two-byte GBK characters, decoded, to out and
+// reports true; for a run with anything else (a single byte, a character
+// the table does not have) it writes nothing and reports false, and the
+// decoder reads the run.
+func appendGBK(out *strings.Builder, run []byte) bool {
+	if len(run)%2 != 0 {
+		return false
+	}
+	t := gbkTable()
+	for i := 0; i < len(run); i += 2 {
+		if j, ok := gbkIndex(run[i], run[i+1]); !ok || t[j] == 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(run); i += 2 {
+		j, _ := gbkIndex(run[i], run[i+1])
+		out.WriteRune(rune(t[j]))
+	}
+	return true
 }
 
 // charLen is the length of the character starting with the non-ASCII

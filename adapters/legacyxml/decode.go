@@ -37,6 +37,7 @@ func Decode(body []byte) (*Message, error) {
 	}
 	m := &Message{cs: cs}
 	var d doc
+	defer d.release()
 	if err := parse(src, &d); err != nil {
 		return m, err
 	}

@@ -85,6 +85,65 @@ const noPriceCap = "999999"
 
 func (w *writer) feeResult(l *settlement.LineSplit) {
 	w.open("KC22ROW")
+	if w.depth == feeFieldDepth {
+		w.b = appendFeeFields(w.b, l, w.cs)
+	} else {
+		w.feeFields(l)
+	}
+	w.close("KC22ROW")
+}
+
+// feeFieldDepth is where a fee row's fields stand in a reply: under
+// HOSDATA, OUTPUT, KC22XML and KC22ROW.
+const feeFieldDepth = 4
+
+// feeTags are the tags of a fee row's fields at feeFieldDepth.
+var feeTags = func() (t struct {
+	sn, amount, qty, price, cap, selfPay, fulamt, overlmt, preselfpay, inscp, hospPart, class, chargeType, lmt, memo tags
+}) {
+	at := func(name string) tags { return tagsAt(feeFieldDepth, name) }
+	t.sn, t.amount, t.qty, t.price, t.cap = at("FEEDETL_SN"), at("AKC227"), at("AKC226"), at("AKC225"), at("PRIC_UPLMT_AMT")
+	t.selfPay, t.fulamt, t.overlmt, t.preselfpay = at("SELFPAY_PROP"), at("FULAMT_OWNPAY_AMT"), at("OVERLMT_AMT"), at("PRESELFPAY_AMT")
+	t.inscp, t.hospPart, t.class, t.chargeType = at("INSCP_SCP_AMT"), at("HOSP_PART_AMT"), at("CHRGITM_LV"), at("MED_CHRGITM_TYPE")
+	t.lmt, t.memo = at("LMT_USED_FLAG"), at("MEMO")
+	return t
+}()
+
+// appendFeeFields writes what feeFields writes at feeFieldDepth, the
+// usual place, with the tags made once: the rows are most of a fee
+// upload's answer.
+func appendFeeFields(b []byte, l *settlement.LineSplit, cs charset) []byte {
+	t := &feeTags
+	fen := func(b []byte, t *tags, v settlement.Fen) []byte {
+		return append(appendScaled(append(b, t.start...), int64(v), 100), t.end...)
+	}
+	b = appendLeaf(b, &t.sn, l.FeedetlSn, cs)
+	b = fen(b, &t.amount, l.Amount)
+	b = append(l.Qty.Append(append(b, t.qty.start...)), t.qty.end...)
+	b = append(l.Price.Append(append(b, t.price.start...)), t.price.end...)
+	if l.PriceCap > 0 {
+		b = fen(b, &t.cap, l.PriceCap)
+	} else {
+		b = appendLeaf(b, &t.cap, noPriceCap, cs)
+	}
+	b = append(appendScaled(append(b, t.selfPay.start...), int64(l.SelfPay), 10000), t.selfPay.end...)
+	b = fen(b, &t.fulamt, l.Fulamt)
+	b = fen(b, &t.overlmt, l.Overlmt)
+	b = fen(b, &t.preselfpay, l.Preselfpay)
+	b = fen(b, &t.inscp, l.Inscp)
+	b = fen(b, &t.hospPart, l.HospPart)
+	b = appendLeaf(b, &t.class, string(l.Class), cs)
+	b = appendLeaf(b, &t.chargeType, l.ChargeType, cs)
+	if l.Restricted {
+		b = appendLeaf(b, &t.lmt, "1", cs)
+	} else {
+		b = appendLeaf(b, &t.lmt, "0", cs)
+	}
+	return appendLeaf(b, &t.memo, l.Memo, cs)
+}
+
+// feeFields writes a fee row's fields anywhere.
+func (w *writer) feeFields(l *settlement.LineSplit) {
 	w.leaf("FEEDETL_SN", l.FeedetlSn)
 	w.fen("AKC227", l.Amount)
 	w.qty("AKC226", l.Qty)
@@ -108,7 +167,6 @@ func (w *writer) feeResult(l *settlement.LineSplit) {
 		w.leaf("LMT_USED_FLAG", "0")
 	}
 	w.leaf("MEMO", l.Memo)
-	w.close("KC22ROW")
 }
 
 // record writes a settlement, its preview (withID false) or its

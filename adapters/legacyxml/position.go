@@ -27,7 +27,7 @@ func (p *parser) truncated(where settlement.Text) error {
 	line, _ := p.position(len(p.src))
 	path := ""
 	for i := 0; i < p.depth; i++ {
-		path += "/" + p.stack[i].raw
+		path += "/" + p.rawOf(&p.stack[i])
 	}
 	if path != "" {
 		where.ZH += "（" + path[1:] + "）"

@@ -3,6 +3,7 @@ package legacyxml
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -41,6 +42,34 @@ type feeRow struct {
 	name string // the row element as written, for refusals
 }
 
+// feeRows keeps the row lists of decoded messages for the next: a row
+// is large, and rows live only until the requests are built.
+var feeRowLists = sync.Pool{New: func() any { return new([]feeRow) }}
+
+// maxPooledRows bounds the lists kept; longer ones go to the collector.
+const maxPooledRows = 256
+
+// takeFeeRows returns an empty row list, of capacity hint if it is new.
+func takeFeeRows(hint int) []feeRow {
+	rows := *feeRowLists.Get().(*[]feeRow)
+	if rows == nil {
+		rows = make([]feeRow, 0, hint)
+	}
+	return rows
+}
+
+// release gives the doc's rows back, cleared: they hold substrings of
+// the message, which the pool must not keep alive.
+func (d *doc) release() {
+	if d.fees == nil || cap(d.fees) > maxPooledRows {
+		return
+	}
+	clear(d.fees)
+	rows := d.fees[:0]
+	d.fees = nil
+	feeRowLists.Put(&rows)
+}
+
 type diagRow struct {
 	v    [nDiagFields]string
 	name string
@@ -58,12 +87,19 @@ const (
 )
 
 type frame struct {
-	raw      string // the name as written
-	name     string // upper case
-	kind     frameKind
-	child    bool   // has child elements
-	text     string // text content so far
-	nonSpace bool   // text holds more than white space
+	// The name as written is src[at:end], and upper is its upper case
+	// when that differs. Offsets rather than strings: a frame is written
+	// for every element, and a string stored costs a write barrier while
+	// the collector marks.
+	at, end int32
+	upper   string
+	kind    frameKind
+	child   bool // has child elements
+	// The text content so far: src[textAt:textEnd] when it is one run
+	// without references (textEnd > 0), else text.
+	textAt, textEnd int32
+	text            string
+	nonSpace        bool // text holds more than white space
 }
 
 type parser struct {
@@ -86,13 +122,15 @@ func (p *parser) run() error {
 	s := p.src
 	for p.pos < len(s) {
 		if s[p.pos] != '<' {
-			end := strings.IndexByte(s[p.pos:], '<')
-			if end < 0 {
-				end = len(s)
-			} else {
-				end += p.pos
+			// Runs of text are short (indentation, a value): read up to
+			// the next '<' and classify the bytes in the same loop.
+			end := p.pos
+			var class uint8
+			for end < len(s) && s[end] != '<' {
+				class |= textClass[s[end]]
+				end++
 			}
-			if err := p.text(s[p.pos:end], p.pos, true); err != nil {
+			if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
 				return err
 			}
 			p.pos = end
@@ -143,7 +181,7 @@ func (p *parser) run() error {
 		}
 	}
 	if p.depth > 0 {
-		top := p.stack[p.depth-1].raw
+		top := p.rawOf(&p.stack[p.depth-1])
 		return p.truncated(zhEn("缺少 </"+top+">", "before </"+top+">"))
 	}
 	if !p.root {
@@ -208,7 +246,8 @@ func (p *parser) skipSpace(i int) int {
 
 func (p *parser) startTag() error {
 	s := p.src
-	raw, i := p.name(p.pos + 1)
+	at := p.pos + 1
+	raw, i := p.name(at)
 	if raw == "" {
 		if p.pos+1 >= len(s) {
 			return p.truncated(zhEn("在标签内", "inside a tag"))
@@ -226,7 +265,7 @@ func (p *parser) startTag() error {
 		switch {
 		case s[j] == '>':
 			p.pos = j + 1
-			return p.open(raw, false)
+			return p.open(at, raw, false)
 		case s[j] == '/':
 			if j+1 >= len(s) {
 				return p.truncated(zhEn("在标签 <"+raw+"> 内", "inside the tag <"+raw+">"))
@@ -235,7 +274,7 @@ func (p *parser) startTag() error {
 				return p.bad(j, "“/”之后应为“>”", "expected '>' after '/'")
 			}
 			p.pos = j + 2
-			return p.open(raw, true)
+			return p.open(at, raw, true)
 		case j == i:
 			return p.bad(j, "标签 <"+raw+"> 中属性之前应有空白", "expected white space before an attribute in <"+raw+">")
 		}
@@ -283,6 +322,16 @@ func (p *parser) attribute(i int, tag string) (int, error) {
 
 func (p *parser) endTag() error {
 	s := p.src
+	if p.depth > 0 {
+		// The usual end tag closes the top element as written, with
+		// nothing before its '>': compared in place, without reading a
+		// name first.
+		top := p.rawOf(&p.stack[p.depth-1])
+		if i := p.pos + 2 + len(top); i < len(s) && s[i] == '>' && s[p.pos+2:i] == top {
+			p.pos = i + 1
+			return p.close()
+		}
+	}
 	raw, i := p.name(p.pos + 2)
 	i = p.skipSpace(i)
 	if i >= len(s) {
@@ -294,7 +343,7 @@ func (p *parser) endTag() error {
 	if p.depth == 0 {
 		return p.bad(p.pos, "多余的结束标签 </"+raw+">", "end tag </"+raw+"> without a start tag")
 	}
-	if top := p.stack[p.depth-1].raw; top != raw {
+	if top := p.rawOf(&p.stack[p.depth-1]); top != raw {
 		return p.bad(p.pos, "应为 </"+top+">，实际为 </"+raw+">", "expected </"+top+">, found </"+raw+">")
 	}
 	p.pos = i + 1
@@ -302,14 +351,17 @@ func (p *parser) endTag() error {
 }
 
 // open pushes an element, deciding what it is from where it stands.
-func (p *parser) open(raw string, empty bool) error {
+func (p *parser) open(at int, raw string, empty bool) error {
 	if p.elements++; p.elements > maxElements {
 		return p.bad(p.pos, "元素过多（上限 "+strconv.Itoa(maxElements)+"）", "too many elements (limit "+strconv.Itoa(maxElements)+")")
 	}
 	if p.depth == maxDepth {
 		return p.bad(p.pos, "元素嵌套过深（上限 "+strconv.Itoa(maxDepth)+" 层）", "elements nested too deep (limit "+strconv.Itoa(maxDepth)+")")
 	}
-	f := frame{raw: raw, name: upper(raw)}
+	// The frame is made in place, above the top: it counts once depth
+	// is raised, and a refusal before leaves nothing.
+	f := &p.stack[p.depth]
+	*f = frame{at: int32(at), end: int32(at + len(raw)), upper: upperName(raw)}
 	if p.depth == 0 {
 		if p.root {
 			return p.bad(p.pos, "报文只能有一个根元素，多出 <"+raw+">", "a message has one root element; <"+raw+"> is a second")
@@ -318,7 +370,7 @@ func (p *parser) open(raw string, empty bool) error {
 	} else {
 		parent := &p.stack[p.depth-1]
 		if parent.nonSpace {
-			return p.bad(p.pos, "<"+parent.raw+"> 中不能既有文本又有子元素", "<"+parent.raw+"> mixes text with elements")
+			return p.bad(p.pos, "<"+p.rawOf(parent)+"> 中不能既有文本又有子元素", "<"+p.rawOf(parent)+"> mixes text with elements")
 		}
 		parent.child = true
 		switch parent.kind {
@@ -330,9 +382,16 @@ func (p *parser) open(raw string, empty bool) error {
 				// Rows are large: rather than grow the list row by row,
 				// size it for what is left of the message, at about 400
 				// bytes a row (a hint: the list grows if rows are shorter).
-				p.d.fees = make([]feeRow, 0, min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
+				p.d.fees = takeFeeRows(min(MaxFeeRows, 4+(len(p.src)-p.pos)/400))
 			}
-			p.d.fees = append(p.d.fees, feeRow{name: raw})
+			// A row is large: the list is lengthened in place rather than
+			// a zero row copied in (pooled rows are cleared, new ones zero).
+			if n := len(p.d.fees); n < cap(p.d.fees) {
+				p.d.fees = p.d.fees[:n+1]
+			} else {
+				p.d.fees = append(p.d.fees, feeRow{})
+			}
+			p.d.fees[len(p.d.fees)-1].name = raw
 			f.kind = feeItem
 		case diagRows:
 			if len(p.d.diags) == maxDiagRows {
@@ -343,15 +402,15 @@ func (p *parser) open(raw string, empty bool) error {
 		case feeItem, diagItem:
 			f.kind = rowField
 		case rowField:
-			return p.bad(p.pos, "<"+parent.raw+"> 是明细字段，不能包含子元素", "<"+parent.raw+"> is a row field and cannot hold elements")
+			return p.bad(p.pos, "<"+p.rawOf(parent)+"> 是明细字段，不能包含子元素", "<"+p.rawOf(parent)+"> is a row field and cannot hold elements")
 		}
 	}
 	if f.kind == plain {
-		switch f.name {
+		switch p.nameOf(f) {
 		case feeList, diagList:
 			i := 0
 			f.kind = feeRows
-			if f.name == diagList {
+			if p.nameOf(f) == diagList {
 				i, f.kind = 1, diagRows
 			}
 			if p.d.lists[i] {
@@ -360,7 +419,6 @@ func (p *parser) open(raw string, empty bool) error {
 			p.d.lists[i] = true
 		}
 	}
-	p.stack[p.depth] = f
 	p.depth++
 	if empty {
 		return p.close()
@@ -375,28 +433,28 @@ func (p *parser) close() error {
 	if f.child || p.depth == 0 {
 		return nil
 	}
-	v := trimSpace(f.text)
+	v := trimSpace(p.textOf(f))
 	parent := &p.stack[p.depth-1]
 	switch f.kind {
 	case rowField:
 		if parent.kind == feeItem {
 			row := &p.d.fees[len(p.d.fees)-1]
-			if id, ok := feeRowField(f.name); ok && !set(&row.v[id], v) {
+			if id, ok := feeRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
 				return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
 			}
 			return nil
 		}
 		row := &p.d.diags[len(p.d.diags)-1]
-		if id, ok := diagRowField(f.name); ok && !set(&row.v[id], v) {
+		if id, ok := diagRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
 			return twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
 		}
 	case plain:
-		if id, ok := messageField(f.name); ok {
+		if id, ok := messageField(p.nameOf(f)); ok {
 			if !set(&p.d.v[id], v) {
-				return twice(parent.raw + "/" + fieldNames[id])
+				return twice(p.rawOf(parent) + "/" + fieldNames[id])
 			}
 			if v != "" && p.d.at[id] == "" {
-				p.d.at[id] = parent.raw
+				p.d.at[id] = p.rawOf(parent)
 			}
 		}
 	}
@@ -433,14 +491,23 @@ func (p *parser) text(t string, off int, escaped bool) error {
 	// One pass for both questions asked of every run of text, most of it
 	// the indentation between elements: a control character, and
 	// anything but white space.
-	nonSpace := false
+	var class uint8
 	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return p.bad(off+i, "不允许的控制字符", "control character not allowed")
-		}
-		nonSpace = nonSpace || !isSpace(c)
+		class |= textClass[t[i]]
 	}
+	return p.classified(t, off, escaped, class)
+}
+
+// classified is text for a run whose bytes' classes, ORed, are class.
+func (p *parser) classified(t string, off int, escaped bool, class uint8) error {
+	if class&badText != 0 {
+		i := 0
+		for textClass[t[i]]&badText == 0 {
+			i++
+		}
+		return p.bad(off+i, "不允许的控制字符", "control character not allowed")
+	}
+	nonSpace := class&nonSpaceText != 0
 	if p.depth == 0 {
 		if nonSpace || !escaped {
 			return p.bad(off, "根元素之外不能有文本", "text outside the root element")
@@ -450,11 +517,12 @@ func (p *parser) text(t string, off int, escaped bool) error {
 	f := &p.stack[p.depth-1]
 	if f.child {
 		if nonSpace {
-			return p.bad(off, "<"+f.raw+"> 中不能既有文本又有子元素", "<"+f.raw+"> mixes text with elements")
+			return p.bad(off, "<"+p.rawOf(f)+"> 中不能既有文本又有子元素", "<"+p.rawOf(f)+"> mixes text with elements")
 		}
 		return nil // white space between elements: nothing to keep
 	}
-	if escaped && strings.IndexByte(t, '&') >= 0 {
+	sub := escaped && class&ampText == 0 // t is src[off:off+len(t)]
+	if escaped && class&ampText != 0 {
 		u, err := unescape(t)
 		if err != nil {
 			return p.bad(off+err.at, err.zh, err.en)
@@ -462,25 +530,68 @@ func (p *parser) text(t string, off int, escaped bool) error {
 		t = u
 		nonSpace = !blank(t) // a character reference may stand for a space
 	}
-	if f.text == "" {
-		f.text = t
+	if sub && f.text == "" && f.textEnd == 0 {
+		f.textAt, f.textEnd = int32(off), int32(off+len(t)) // the usual: one run
 	} else {
-		f.text += t
+		f.text = p.textOf(f) + t
+		f.textAt, f.textEnd = 0, 0
 	}
 	f.nonSpace = f.nonSpace || nonSpace
-	if len(f.text) > maxValueLen {
-		return p.bad(off, "<"+f.raw+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+f.raw+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
+	if len(p.textOf(f)) > maxValueLen {
+		return p.bad(off, "<"+p.rawOf(f)+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+p.rawOf(f)+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
 	}
 	return nil
 }
 
-// upper returns an element name in upper case, without allocating for a
-// name already in upper case (the usual spelling).
-func upper(s string) string {
+// textClass sorts the bytes of character data for text, which ORs the
+// classes of a run's bytes instead of testing each byte twice.
+const (
+	nonSpaceText = 1 << iota // anything but XML white space
+	badText                  // a control character XML 1.0 does not allow
+	ampText                  // '&', which starts a reference
+)
+
+var textClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case isSpace(byte(c)):
+		case c < 0x20:
+			t[c] = badText | nonSpaceText
+		case c == '&':
+			t[c] = ampText | nonSpaceText
+		default:
+			t[c] = nonSpaceText
+		}
+	}
+	return t
+}()
+
+// upperName returns an element name in upper case when it has lower-case
+// letters, and "" for a name already in upper case (the usual spelling).
+func upperName(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'a' <= c && c <= 'z' {
 			return strings.ToUpper(s)
 		}
 	}
-	return s
+	return ""
+}
+
+// rawOf is a frame's name as written.
+func (p *parser) rawOf(f *frame) string { return p.src[f.at:f.end] }
+
+// textOf is a frame's text content so far.
+func (p *parser) textOf(f *frame) string {
+	if f.textEnd > 0 {
+		return p.src[f.textAt:f.textEnd]
+	}
+	return f.text
+}
+
+// nameOf is a frame's name in upper case.
+func (p *parser) nameOf(f *frame) string {
+	if f.upper != "" {
+		return f.upper
+	}
+	return p.rawOf(f)
 }

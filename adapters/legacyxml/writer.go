@@ -115,6 +115,18 @@ func appendScaled(b []byte, v int64, unit uint64) []byte {
 		b = append(b, '-')
 		u = -u
 	}
+	// The two units written, spelt out: division by a constant is a
+	// multiplication, by a variable a division, four to a value.
+	switch unit {
+	case 100:
+		r := u % 100
+		b = strconv.AppendUint(b, u/100, 10)
+		return append(b, '.', byte('0'+r/10), byte('0'+r%10))
+	case 10000:
+		r := u % 10000
+		b = strconv.AppendUint(b, u/10000, 10)
+		return append(b, '.', byte('0'+r/1000), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
+	}
 	b = strconv.AppendUint(b, u/unit, 10)
 	b = append(b, '.')
 	r := u % unit
@@ -124,15 +136,36 @@ func appendScaled(b []byte, v int64, unit uint64) []byte {
 	return b
 }
 
+// tags are an element's start tag on a new line at one depth, its end
+// tag, and its empty form, written once for elements written often.
+type tags struct{ start, end, empty string }
+
+func tagsAt(depth int, name string) tags {
+	line := newlineIndent[:1+2*depth]
+	return tags{line + "<" + name + ">", "</" + name + ">", line + "<" + name + "/>"}
+}
+
+// appendLeaf is leaf with the element's tags made.
+func appendLeaf(b []byte, t *tags, v string, cs charset) []byte {
+	if v == "" {
+		return append(b, t.empty...)
+	}
+	return append(appendTextIn(append(b, t.start...), v, cs), t.end...)
+}
+
 // text escapes character data. Characters XML 1.0 cannot carry (most C0
 // controls) and bytes that are not UTF-8 become U+FFFD, so the reply is
 // always well formed. Runs that need nothing are copied whole.
-func (w *writer) text(s string) {
-	mark := len(w.b)
-	w.b = appendText(w.b, s)
-	if w.cs != csUTF8 && asciiRun(w.b[mark:]) < len(w.b)-mark {
-		w.b = append(w.b[:mark], encodeText(w.b[mark:], w.cs)...)
+func (w *writer) text(s string) { w.b = appendTextIn(w.b, s, w.cs) }
+
+// appendTextIn is text on a slice of its own.
+func appendTextIn(b []byte, s string, cs charset) []byte {
+	mark := len(b)
+	b = appendText(b, s)
+	if cs != csUTF8 && asciiRun(b[mark:]) < len(b)-mark {
+		b = append(b[:mark], encodeText(b[mark:], cs)...)
 	}
+	return b
 }
 
 // appendText is text's escaping, in UTF-8, on a slice of its own.

@@ -83,6 +83,45 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 }
 
+// BenchmarkDecode and BenchmarkEncode are the round trip's two halves.
+func BenchmarkDecode(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"Settle", benchBody(b, "2207")}, {"Fees20", fees20(b)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			cpubench.Measure(b, func() {
+				if _, err := Decode(c.body, ""); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	r := Receiver{Admdvs: "150000"}
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		answer func(Message) settlement.Answer
+	}{{"Settle", benchBody(b, "2207"), settleAnswer}, {"Fees20", fees20(b), feesAnswer}} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := Decode(c.body, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			a := c.answer(m)
+			cpubench.Measure(b, func() {
+				if _, err := r.Encode(m.Request.Kind, a); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
 // TestFees20 keeps the benchmark input honest: 20 lines, all accepted.
 func TestFees20(t *testing.T) {
 	m, err := Decode(fees20(t), "")

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -26,6 +28,15 @@ type Message struct {
 // URL (POST /nhsa/{infno}); empty when the hospital posts to /nhsa. A
 // failure is a *settlement.Error naming what is wrong.
 func Decode(body []byte, pathInfno string) (Message, error) {
+	if m, handled, err := decodeOnePass(body, pathInfno); handled {
+		return m, err
+	}
+	return decodeGeneral(body, pathInfno)
+}
+
+// decodeGeneral is Decode through the JSON package: every body the one
+// pass steps aside for, and the reference the pass is tested against.
+func decodeGeneral(body []byte, pathInfno string) (Message, error) {
 	var env envelope
 	// A body that is one JSON value, the usual, is read in one call; only
 	// another goes through the stream decoder, which says what is wrong
@@ -40,17 +51,8 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 			return Message{}, settlement.Errorf(settlement.CodeMalformed, settlement.Bi("JSON对象之后还有多余内容", "data after the JSON object"))
 		}
 	}
-	h := env.Header
-	if pathInfno != "" {
-		if h.Infno == "" {
-			h.Infno = text(pathInfno)
-		} else if string(h.Infno) != pathInfno {
-			return Message{}, settlement.Errorf(settlement.CodeBadField, "infno", settlement.Bi(
-				fmt.Sprintf("报文中为 %s，URL 中为 %s", h.Infno, pathInfno),
-				fmt.Sprintf("%s in the envelope but %s in the URL", h.Infno, pathInfno)))
-		}
-	}
-	if err := checkHeader(h); err != nil {
+	h, err := header(env.Header, pathInfno)
+	if err != nil {
 		return Message{}, err
 	}
 	if len(bytes.TrimSpace(env.Input)) == 0 || bytes.Equal(bytes.TrimSpace(env.Input), []byte("null")) {
@@ -60,11 +62,7 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	req := settlement.Request{
-		Kind: settlement.Kind(h.Infno), Hospital: string(h.FixmedinsCode), MsgID: string(h.MsgID),
-		Digest: digest, TreatAdmdvs: string(h.MdtrtareaAdmv), InsuredAdmdvs: string(h.InsuplcAdmdvs),
-		Operator: string(h.Opter), SignNo: string(h.SignNo),
-	}
+	req := request(h, digest)
 	nodes := map[string]json.RawMessage{}
 	if err := json.Unmarshal(env.Input, &nodes); err != nil {
 		return Message{}, settlement.Errorf(settlement.CodeBadField, "input", settlement.Bi("应为节点对象（data、feedetail 等）", "must be an object of nodes (data, feedetail, ...)"))
@@ -78,6 +76,29 @@ func Decode(body []byte, pathInfno string) (Message, error) {
 		return Message{}, err
 	}
 	return Message{Header: h, Request: req}, nil
+}
+
+// header completes the header with the URL's infno and checks it.
+func header(h Header, pathInfno string) (Header, error) {
+	if pathInfno != "" {
+		if h.Infno == "" {
+			h.Infno = text(pathInfno)
+		} else if string(h.Infno) != pathInfno {
+			return h, settlement.Errorf(settlement.CodeBadField, "infno", settlement.Bi(
+				fmt.Sprintf("报文中为 %s，URL 中为 %s", h.Infno, pathInfno),
+				fmt.Sprintf("%s in the envelope but %s in the URL", h.Infno, pathInfno)))
+		}
+	}
+	return h, checkHeader(h)
+}
+
+// request is the request a checked header stands for, before its input.
+func request(h Header, digest string) settlement.Request {
+	return settlement.Request{
+		Kind: settlement.Kind(h.Infno), Hospital: string(h.FixmedinsCode), MsgID: string(h.MsgID),
+		Digest: digest, TreatAdmdvs: string(h.MdtrtareaAdmv), InsuredAdmdvs: string(h.InsuplcAdmdvs),
+		Operator: string(h.Opter), SignNo: string(h.SignNo),
+	}
 }
 
 // isDateTime reports whether time.Parse(time.DateTime, s) accepts s. The
@@ -191,7 +212,7 @@ func (f *fields) at(name string) string {
 }
 
 func (f *fields) need(name string, v text) string {
-	if f.err == nil && strings.TrimSpace(string(v)) == "" {
+	if f.err == nil && blank(string(v)) {
 		f.err = settlement.Errorf(settlement.CodeMissingField, f.at(name))
 	}
 	return string(v)
@@ -321,64 +342,108 @@ func decodeFees(nodes map[string]json.RawMessage, inpatient bool) (*settlement.F
 			return nil, err
 		}
 	}
-	if len(lines) == 0 {
+	return checkFeeLines(lines, inpatient)
+}
+
+// checkFeeLines turns the lines of a fee upload into the request's,
+// refusing the first line that is incomplete or does not add up.
+func checkFeeLines(lines []feeLine, inpatient bool) (*settlement.FeeUpload, error) {
+	c := feeChecker{inpatient: inpatient, lines: make([]settlement.FeeLine, 0, len(lines))}
+	for i := range lines {
+		c.add(&lines[i])
+	}
+	return c.upload()
+}
+
+// feeChecker checks lines as they come, keeping the first refusal; the
+// refusals about the whole list (none, too many) come before it.
+type feeChecker struct {
+	inpatient bool
+	n         int // lines seen
+	lines     []settlement.FeeLine
+	time      string // the last fee_ocur_time accepted: a bill's lines share it
+	err       error
+}
+
+func (c *feeChecker) add(l *feeLine) {
+	if c.err == nil && c.n < maxFeeLines {
+		// The line is written in place, not copied in: a FeeLine is ten
+		// strings.
+		c.lines = append(c.lines, settlement.FeeLine{})
+		if c.err = checkFeeLine(c.n, l, c.inpatient, &c.lines[len(c.lines)-1], c.time); c.err == nil {
+			c.time = string(l.FeeOcurTime)
+		}
+	}
+	c.n++
+}
+
+func (c *feeChecker) upload() (*settlement.FeeUpload, error) {
+	if c.n == 0 {
 		return nil, settlement.Errorf(settlement.CodeMissingField, "input.feedetail[0]")
 	}
-	if len(lines) > maxFeeLines {
+	if c.n > maxFeeLines {
 		return nil, settlement.Errorf(settlement.CodeBadField, "input.feedetail", settlement.Bi(
 			fmt.Sprintf("每次最多上传 %d 条明细", maxFeeLines), fmt.Sprintf("at most %d lines per upload", maxFeeLines)))
 	}
-	up := &settlement.FeeUpload{Lines: make([]settlement.FeeLine, 0, len(lines))}
-	for i, l := range lines {
-		f := fields{list: "input.feedetail", item: i}
-		fl := settlement.FeeLine{
-			FeedetlSn: f.need("feedetl_sn", l.FeedetlSn), MdtrtID: f.need("mdtrt_id", l.MdtrtID),
-			PsnNo: f.need("psn_no", l.PsnNo), ChrgBchno: string(l.ChrgBchno),
-			FeeOcurTime: f.dateTime("fee_ocur_time", l.FeeOcurTime), MedListCodg: f.need("med_list_codg", l.MedListCodg),
-			MedinsListCodg: f.need("medins_list_codg", l.MedinsListCodg), Amount: f.money("det_item_fee_sumamt", l.Amount),
-			HospApprFlag: string(l.HospApprFlag), DiseCodg: string(l.DiseCodg),
-		}
-		if inpatient {
-			f.need("med_type", l.MedType)
-		} else {
-			f.need("chrg_bchno", l.ChrgBchno)
-			f.need("rx_circ_flag", l.RxCircFlag)
-		}
-		f.need("bilg_dept_codg", l.BilgDeptCodg)
-		f.need("bilg_dept_name", l.BilgDeptName)
-		f.need("bilg_dr_codg", l.BilgDrCodg)
-		f.need("bilg_dr_name", l.BilgDrName)
-		if f.err != nil {
-			return nil, f.err
-		}
-		if l.Cnt == "" {
-			return nil, settlement.Errorf(settlement.CodeMissingField, f.at("cnt"))
-		}
-		if l.Pric == "" {
-			return nil, settlement.Errorf(settlement.CodeMissingField, f.at("pric"))
-		}
-		var err error
-		if fl.Qty, err = settlement.ParseQty(string(l.Cnt)); err != nil {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
-		}
-		if fl.Price, err = settlement.ParsePrice(string(l.Pric)); err != nil {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.at("pric"), expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
-		}
-		if fl.Qty <= 0 || fl.Price < 0 || fl.Amount < 0 {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.at("cnt"), settlement.Bi(
-				"暂不支持退费明细（负数数量或金额），请以新的收费批次号上传更正后的明细",
-				"refund lines (negative quantity or amount) are not supported yet; upload the corrected lines under a new chrg_bchno"))
-		}
-		want, ok := settlement.LineAmount(fl.Price, fl.Qty)
-		if !ok || want != fl.Amount {
-			return nil, settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
-		}
-		if a := fl.HospApprFlag; a != "" && a != "0" && a != "1" && a != "2" {
-			return nil, settlement.Errorf(settlement.CodeBadField, f.at("hosp_appr_flag"), expect("0 / 1 / 2", a))
-		}
-		up.Lines = append(up.Lines, fl)
+	if c.err != nil {
+		return nil, c.err
 	}
-	return up, nil
+	return &settlement.FeeUpload{Lines: c.lines}, nil
+}
+
+// checkFeeLine checks line i of an upload into fl. A fee_ocur_time equal
+// to okTime was checked before.
+func checkFeeLine(i int, l *feeLine, inpatient bool, fl *settlement.FeeLine, okTime string) error {
+	f := fields{list: "input.feedetail", item: i}
+	fl.FeedetlSn, fl.MdtrtID = f.need("feedetl_sn", l.FeedetlSn), f.need("mdtrt_id", l.MdtrtID)
+	fl.PsnNo, fl.ChrgBchno = f.need("psn_no", l.PsnNo), string(l.ChrgBchno)
+	if t := string(l.FeeOcurTime); t != "" && t == okTime {
+		fl.FeeOcurTime = t
+	} else {
+		fl.FeeOcurTime = f.dateTime("fee_ocur_time", l.FeeOcurTime)
+	}
+	fl.MedListCodg, fl.MedinsListCodg = f.need("med_list_codg", l.MedListCodg), f.need("medins_list_codg", l.MedinsListCodg)
+	fl.Amount = f.money("det_item_fee_sumamt", l.Amount)
+	fl.HospApprFlag, fl.DiseCodg = string(l.HospApprFlag), string(l.DiseCodg)
+	if inpatient {
+		f.need("med_type", l.MedType)
+	} else {
+		f.need("chrg_bchno", l.ChrgBchno)
+		f.need("rx_circ_flag", l.RxCircFlag)
+	}
+	f.need("bilg_dept_codg", l.BilgDeptCodg)
+	f.need("bilg_dept_name", l.BilgDeptName)
+	f.need("bilg_dr_codg", l.BilgDrCodg)
+	f.need("bilg_dr_name", l.BilgDrName)
+	if f.err != nil {
+		return f.err
+	}
+	if l.Cnt == "" {
+		return settlement.Errorf(settlement.CodeMissingField, f.at("cnt"))
+	}
+	if l.Pric == "" {
+		return settlement.Errorf(settlement.CodeMissingField, f.at("pric"))
+	}
+	var err error
+	if fl.Qty, err = settlement.ParseQty(string(l.Cnt)); err != nil {
+		return settlement.Errorf(settlement.CodeBadField, f.at("cnt"), expect("数量，最多4位小数 / a quantity with at most 4 decimals", string(l.Cnt)))
+	}
+	if fl.Price, err = settlement.ParsePrice(string(l.Pric)); err != nil {
+		return settlement.Errorf(settlement.CodeBadField, f.at("pric"), expect("单价，最多6位小数 / a price with at most 6 decimals", string(l.Pric)))
+	}
+	if fl.Qty <= 0 || fl.Price < 0 || fl.Amount < 0 {
+		return settlement.Errorf(settlement.CodeBadField, f.at("cnt"), settlement.Bi(
+			"暂不支持退费明细（负数数量或金额），请以新的收费批次号上传更正后的明细",
+			"refund lines (negative quantity or amount) are not supported yet; upload the corrected lines under a new chrg_bchno"))
+	}
+	want, ok := settlement.LineAmount(fl.Price, fl.Qty)
+	if !ok || want != fl.Amount {
+		return settlement.Errorf(settlement.CodeLineAmount, fl.FeedetlSn, fl.Amount.String(), want.String())
+	}
+	if a := fl.HospApprFlag; a != "" && a != "0" && a != "1" && a != "2" {
+		return settlement.Errorf(settlement.CodeBadField, f.at("hosp_appr_flag"), expect("0 / 1 / 2", a))
+	}
+	return nil
 }
 
 func decodeSettle(nodes map[string]json.RawMessage, kind settlement.Kind) (*settlement.SettleRequest, error) {
@@ -447,6 +512,22 @@ func decodeCancel(nodes map[string]json.RawMessage) (*settlement.CancelRequest, 
 	f := fields{path: "input.data."}
 	c := &settlement.CancelRequest{SetlID: f.need("setl_id", d.SetlID), MdtrtID: f.need("mdtrt_id", d.MdtrtID), PsnNo: f.need("psn_no", d.PsnNo)}
 	return c, f.err
+}
+
+// blank is strings.TrimSpace(s) == "", without the call for the usual
+// value, which starts with a printable ASCII character.
+func blank(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		if c > ' ' {
+			return false
+		}
+	} else if r, _ := utf8.DecodeRuneInString(s); !unicode.IsSpace(r) {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
 }
 
 func printable(s string) bool {

@@ -18,24 +18,26 @@ type Receiver struct {
 // Encode writes the response envelope for an answer. It depends only on
 // its arguments: a replayed answer encodes to the same bytes.
 func (r Receiver) Encode(kind settlement.Kind, a settlement.Answer) ([]byte, error) {
-	var out json.RawMessage
-	if kind == settlement.KindUploadFees || kind == settlement.KindUploadInpFees {
-		out = feeOutput(a.Outcome.Lines) // the heaviest answer, written by hand
-	} else {
-		var err error
-		if out, err = output(kind, a); err != nil {
-			return nil, err
-		}
-	}
 	t := a.Stamp.Time()
+	at := t.Format("20060102150405.000")
 	resp := Response{
 		Infcode:     0,
-		InfRefmsgid: r.refmsgid(t, a.Stamp.Index),
-		RefmsgTime:  t.Format("20060102150405.000"),
-		RespondTime: t.Format("20060102150405.000"),
+		InfRefmsgid: r.refmsgidAt(at[:14], a.Stamp.Index),
+		RefmsgTime:  at,
+		RespondTime: at,
 		WarnMsg:     reversalNote(a.Outcome),
-		Output:      out,
 	}
+	if kind == settlement.KindUploadFees || kind == settlement.KindUploadInpFees {
+		// The heaviest answer, written by hand into one buffer.
+		lines := a.Outcome.Lines
+		b := resp.appendHead(make([]byte, 0, 256+len(resp.WarnMsg)+feeOutputSize(lines)))
+		return append(appendFeeOutput(b, lines), '}'), nil
+	}
+	out, err := output(kind, a)
+	if err != nil {
+		return nil, err
+	}
+	resp.Output = out
 	return resp.appendTo(make([]byte, 0, len(out)+256)), nil
 }
 
@@ -56,8 +58,13 @@ func (r Receiver) EncodeError(e *settlement.Error, at time.Time, serial uint64) 
 
 // refmsgid is the receiver's region (6), time (14) and a 10-digit serial.
 func (r Receiver) refmsgid(t time.Time, serial uint64) string {
+	return r.refmsgidAt(t.Format("20060102150405"), serial)
+}
+
+// refmsgidAt is refmsgid with the time already written, yyyyMMddHHmmss.
+func (r Receiver) refmsgidAt(at string, serial uint64) string {
 	s := strconv.FormatUint(serial%10_000_000_000, 10)
-	return r.Admdvs + t.Format("20060102150405") + strings.Repeat("0", 10-len(s)) + s
+	return r.Admdvs + at + strings.Repeat("0", 10-len(s)) + s
 }
 
 func output(kind settlement.Kind, a settlement.Answer) (json.RawMessage, error) {

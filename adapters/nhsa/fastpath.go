@@ -4,6 +4,7 @@ import (
 	"bytes"
 	json "github.com/goccy/go-json"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/provgate/provgate/internal/jsonnum"
 	"github.com/provgate/provgate/settlement"
@@ -23,134 +24,273 @@ import (
 // the field's own UnmarshalJSON refuses, or malformed JSON.
 func scanFeeLines(raw []byte) (lines []feeLine, ok bool) {
 	s := jsonScanner{b: raw}
-	if !s.consume('[') {
+	lines = make([]feeLine, 0, min(maxFeeLines+1, 1+bytes.Count(raw, []byte("{"))))
+	ok = s.feeLines(nil, &lines)
+	if !ok || !s.end() {
 		return nil, false
 	}
-	lines = make([]feeLine, 0, min(maxFeeLines+1, 1+bytes.Count(raw, []byte("{"))))
-	if s.consume(']') {
-		return lines, s.end()
+	return lines, true
+}
+
+// feeLines reads a feedetail array from where the scanner stands, adding
+// each line to out or, when out is nil, to c as it is read.
+//
+// Hospitals write every line's keys in the same order: the first line's
+// keys, each with its colon when nothing stands between them, are
+// remembered, and a later line's key at the same place is matched with
+// one comparison before it is read the long way.
+func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
+	if !s.consume('[') {
+		return false
 	}
-	for {
+	if s.consume(']') {
+		return true
+	}
+	var known [24]struct {
+		tok []byte // `"name":`
+		n   int    // its field, or -1
+	}
+	nKnown := 0
+	var l feeLine
+	for line := 0; ; line++ {
 		if !s.consume('{') {
-			return nil, false
+			return false
 		}
-		lines = append(lines, feeLine{})
-		l := &lines[len(lines)-1]
+		l = feeLine{}
 		var seen uint32 // the fields set: a key given twice is the decoder's to judge
 		if !s.consume('}') {
-			for {
-				key, ok := s.key()
-				if !ok || !s.consume(':') {
-					return nil, false
+			for j := 0; ; j++ {
+				var n int
+				if j < nKnown && bytes.HasPrefix(s.b[s.i:], known[j].tok) {
+					s.i += len(known[j].tok)
+					n = known[j].n
+				} else {
+					at := s.i
+					key, ok := s.key()
+					if !ok || !s.consume(':') {
+						return false
+					}
+					n = feeField(key)
+					if line == 0 && j == nKnown && j < len(known) && s.i-at == len(key)+3 {
+						known[j].tok, known[j].n = s.b[at:s.i], n
+						nKnown++
+					}
 				}
-				v, ok := s.scalar()
-				if !ok || !l.set(key, v, &seen) {
-					return nil, false
+				if !s.asciiValue(&l, n, &seen) {
+					v, ok := s.scalar()
+					if !ok || !s.setFee(&l, n, v, &seen) {
+						return false
+					}
 				}
 				if s.consume(',') {
 					continue
 				}
 				if !s.consume('}') {
-					return nil, false
+					return false
 				}
 				break
 			}
 		}
+		if out != nil {
+			*out = append(*out, l)
+		} else {
+			c.add(&l)
+		}
 		if s.consume(',') {
 			continue
 		}
-		if !s.consume(']') {
-			return nil, false
-		}
-		return lines, s.end()
+		return s.consume(']')
 	}
 }
 
-// set stores a value under its key as the field's UnmarshalJSON would;
-// unknown keys are ignored, as the decoder ignores them. It reports false
-// when the value is refused or the field was set before (seen has a bit
-// per field).
-func (l *feeLine) set(key, v []byte, seen *uint32) bool {
-	var t *text
-	var d *decimal
-	var n uint // the field's number, for seen
-	switch string(key) {
-	case "feedetl_sn":
-		t, n = &l.FeedetlSn, 0
-	case "mdtrt_id":
-		t, n = &l.MdtrtID, 1
-	case "psn_no":
-		t, n = &l.PsnNo, 2
-	case "chrg_bchno":
-		t, n = &l.ChrgBchno, 3
-	case "med_type":
-		t, n = &l.MedType, 4
-	case "dise_codg":
-		t, n = &l.DiseCodg, 5
-	case "rx_circ_flag":
-		t, n = &l.RxCircFlag, 6
-	case "fee_ocur_time":
-		t, n = &l.FeeOcurTime, 7
-	case "med_list_codg":
-		t, n = &l.MedListCodg, 8
-	case "medins_list_codg":
-		t, n = &l.MedinsListCodg, 9
-	case "det_item_fee_sumamt":
-		d, n = &l.Amount, 10
-	case "cnt":
-		d, n = &l.Cnt, 11
-	case "pric":
-		d, n = &l.Pric, 12
-	case "bilg_dept_codg":
-		t, n = &l.BilgDeptCodg, 13
-	case "bilg_dept_name":
-		t, n = &l.BilgDeptName, 14
-	case "bilg_dr_codg":
-		t, n = &l.BilgDrCodg, 15
-	case "bilg_dr_name":
-		t, n = &l.BilgDrName, 16
-	case "hosp_appr_flag":
-		t, n = &l.HospApprFlag, 17
-	default:
+// asciiValue stores a string of printable ASCII without escapes, the
+// usual value, in field n without the general steps of scalar and setFee.
+// It reports false, having read nothing, for any other value, an unknown
+// key or a field set before.
+func (s *jsonScanner) asciiValue(l *feeLine, n int, seen *uint32) bool {
+	b, i := s.b, s.i
+	if i >= len(b) || b[i] != '"' || n < 0 || *seen&(1<<n) != 0 {
+		return false
+	}
+	j := i + 1
+	for j < len(b) && strByte[b[j]] {
+		j++
+	}
+	if j >= len(b) || b[j] != '"' {
+		return false
+	}
+	*seen |= 1 << n
+	*l.field(n) = s.str(i+1, j)
+	s.i = j + 1
+	return true
+}
+
+// setFee stores the scalar v just scanned in field n (see feeField) as the
+// field's UnmarshalJSON would; unknown keys are ignored, as the decoder
+// ignores them. It reports false when the value is refused or the field
+// was set before (seen has a bit per field).
+func (s *jsonScanner) setFee(l *feeLine, n int, v []byte, seen *uint32) bool {
+	if n < 0 {
 		// Ignored, as the decoder ignores it, but only a value the decoder
 		// would have skipped without complaint: a plain string (no
 		// escapes, no control characters, valid UTF-8) or a number or
 		// literal the scanner checked.
-		if v[0] == '"' {
-			_, ok := plainString(v)
-			return ok
-		}
-		return true
+		return v[0] != '"' || s.plain
 	}
 	if *seen&(1<<n) != 0 {
 		return false
 	}
 	*seen |= 1 << n
-	if d != nil {
-		return d.UnmarshalJSON(v) == nil
+	var ok bool
+	*l.field(n), ok = s.text(v)
+	return ok
+}
+
+// feeField numbers the fields of a fee line by key; -1 is a key the line
+// does not have.
+func feeField(key []byte) int {
+	switch string(key) {
+	case "feedetl_sn":
+		return 0
+	case "mdtrt_id":
+		return 1
+	case "psn_no":
+		return 2
+	case "chrg_bchno":
+		return 3
+	case "med_type":
+		return 4
+	case "dise_codg":
+		return 5
+	case "rx_circ_flag":
+		return 6
+	case "fee_ocur_time":
+		return 7
+	case "med_list_codg":
+		return 8
+	case "medins_list_codg":
+		return 9
+	case "det_item_fee_sumamt":
+		return 10
+	case "cnt":
+		return 11
+	case "pric":
+		return 12
+	case "bilg_dept_codg":
+		return 13
+	case "bilg_dept_name":
+		return 14
+	case "bilg_dr_codg":
+		return 15
+	case "bilg_dr_name":
+		return 16
+	case "hosp_appr_flag":
+		return 17
 	}
-	return t.UnmarshalJSON(v) == nil
+	return -1
+}
+
+// field returns field n of the line (see feeField).
+func (l *feeLine) field(n int) *string {
+	switch n {
+	case 0:
+		return (*string)(&l.FeedetlSn)
+	case 1:
+		return (*string)(&l.MdtrtID)
+	case 2:
+		return (*string)(&l.PsnNo)
+	case 3:
+		return (*string)(&l.ChrgBchno)
+	case 4:
+		return (*string)(&l.MedType)
+	case 5:
+		return (*string)(&l.DiseCodg)
+	case 6:
+		return (*string)(&l.RxCircFlag)
+	case 7:
+		return (*string)(&l.FeeOcurTime)
+	case 8:
+		return (*string)(&l.MedListCodg)
+	case 9:
+		return (*string)(&l.MedinsListCodg)
+	case 10:
+		return (*string)(&l.Amount)
+	case 11:
+		return (*string)(&l.Cnt)
+	case 12:
+		return (*string)(&l.Pric)
+	case 13:
+		return (*string)(&l.BilgDeptCodg)
+	case 14:
+		return (*string)(&l.BilgDeptName)
+	case 15:
+		return (*string)(&l.BilgDrCodg)
+	case 16:
+		return (*string)(&l.BilgDrName)
+	}
+	return (*string)(&l.HospApprFlag)
+}
+
+// text reads the scalar v just scanned as text.UnmarshalJSON does (and
+// decimal's, which is the same): a plain string is its contents, null is
+// empty, a number or boolean its spelling. Only a string with escapes goes
+// through the decoder.
+func (s *jsonScanner) text(v []byte) (string, bool) {
+	switch v[0] {
+	case '"':
+		if s.plain {
+			return s.str(s.start+1, s.i-1), true
+		}
+		var t text
+		err := t.UnmarshalJSON(v)
+		return string(t), err == nil
+	case 'n':
+		return "", true
+	}
+	return s.str(s.start, s.i), true
+}
+
+// str returns b[i:j] as a string: a substring of src when the scanner has
+// one, so that the values of a message share one allocation.
+func (s *jsonScanner) str(i, j int) string {
+	if s.src != "" {
+		return s.src[i:j]
+	}
+	return string(s.b[i:j])
 }
 
 // jsonScanner reads the few JSON tokens scanFeeLines needs, strictly.
 type jsonScanner struct {
-	b []byte
-	i int
+	b   []byte
+	src string // b as a string, or empty: see str
+	i   int
+	// start is where the last scalar began; plain says whether it was a
+	// string that needs no decoding: no escapes, no control characters,
+	// valid UTF-8.
+	start int
+	plain bool
+	// gaps are the runs of white space stepped over while gapsOn.
+	gaps   [][2]int
+	gapsOn bool
 }
 
 func (s *jsonScanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+	b, i := s.b, s.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
 	}
+	if s.gapsOn && i > s.i {
+		s.gaps = append(s.gaps, [2]int{s.i, i})
+	}
+	s.i = i
 }
 
 // consume skips white space and then c, if c is next.
 func (s *jsonScanner) consume(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c { // most tokens follow without white space
+		s.i++
+		return true
+	}
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == c {
 		s.i++
@@ -171,43 +311,43 @@ func (s *jsonScanner) key() ([]byte, bool) {
 	if !s.consume('"') {
 		return nil, false
 	}
-	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_':
-			s.i++
-		default:
-			return nil, false
-		}
+	b, start := s.b, s.i
+	i := start
+	for i < len(b) && keyByte[b[i]] {
+		i++
 	}
-	return nil, false
+	if i == len(b) || b[i] != '"' {
+		s.i = i
+		return nil, false
+	}
+	s.i = i + 1
+	return b[start:i], true
 }
 
-// scalar returns the bytes of a string, number, true, false or null.
-// Strings are delimited (escapes stepped over) and numbers checked against
-// the JSON grammar; their contents are judged by the field.
+// keyByte are the bytes key accepts; strByte those a plain string holds
+// without a second look (not '"', '\\', a control character or non-ASCII).
+var keyByte, strByte = func() (k, p [256]bool) {
+	for c := 0; c < 256; c++ {
+		k[c] = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
+		p[c] = c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+	}
+	return
+}()
+
+// scalar returns the bytes of a string, number, true, false or null, and
+// sets start and plain. Strings are delimited (escapes stepped over) and
+// numbers checked against the JSON grammar; their contents are judged by
+// the field.
 func (s *jsonScanner) scalar() ([]byte, bool) {
 	s.space()
 	if s.i >= len(s.b) {
 		return nil, false
 	}
 	start := s.i
+	s.start, s.plain = start, false
 	switch c := s.b[s.i]; {
 	case c == '"':
-		for s.i++; s.i < len(s.b); s.i++ {
-			switch s.b[s.i] {
-			case '\\':
-				s.i++
-			case '"':
-				s.i++
-				return s.b[start:s.i], true
-			}
-		}
-		return nil, false
+		return s.str1()
 	case c == '-' || '0' <= c && c <= '9':
 		n := jsonnum.Len(s.b[s.i:])
 		if n == 0 {
@@ -225,10 +365,56 @@ func (s *jsonScanner) scalar() ([]byte, bool) {
 	return nil, false
 }
 
+// str1 reads the string whose opening quote is at s.start.
+func (s *jsonScanner) str1() ([]byte, bool) {
+	b, i := s.b, s.i+1 // locals: the loops run without a store per byte
+	plain, ascii := true, true
+	for {
+		for i < len(b) && strByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.i = i
+			return nil, false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s.i = i + 1
+			v := b[s.start:s.i]
+			s.plain = plain && (ascii || utf8.Valid(v[1:len(v)-1]))
+			return v, true
+		case c == '\\':
+			plain = false
+			i += 2
+		case c < 0x20:
+			plain = false
+			i++
+		default:
+			ascii = false
+			i++
+		}
+	}
+}
+
 // feeOutput writes the output of a fee upload, {"result":[...]}, as
 // json.Marshal writes it for the feeResult rows.
 func feeOutput(lines []settlement.LineSplit) []byte {
-	b := make([]byte, 0, 64+400*len(lines))
+	return appendFeeOutput(make([]byte, 0, feeOutputSize(lines)), lines)
+}
+
+// feeOutputSize is about what feeOutput writes, a little more as a rule,
+// so that the answer is written into one buffer.
+func feeOutputSize(lines []settlement.LineSplit) int {
+	n := 16
+	for i := range lines {
+		l := &lines[i]
+		n += 420 + len(l.FeedetlSn) + len(l.Class) + len(l.ChargeType) + len(l.Memo)
+	}
+	return n
+}
+
+// appendFeeOutput appends feeOutput's bytes to b.
+func appendFeeOutput(b []byte, lines []settlement.LineSplit) []byte {
 	b = append(b, `{"result":[`...)
 	for i := range lines {
 		if i > 0 {
@@ -238,25 +424,25 @@ func feeOutput(lines []settlement.LineSplit) []byte {
 		b = append(b, `{"feedetl_sn":`...)
 		b = appendJSONString(b, l.FeedetlSn)
 		b = append(b, `,"det_item_fee_sumamt":`...)
-		b = l.Amount.Append(b)
+		b = appendFen(b, l.Amount)
 		b = append(b, `,"cnt":`...)
 		b = l.Qty.Append(b)
 		b = append(b, `,"pric":`...)
 		b = l.Price.Append(b)
 		b = append(b, `,"pric_uplmt_amt":`...)
 		if l.PriceCap > 0 {
-			b = l.PriceCap.Append(b)
+			b = appendFen(b, l.PriceCap)
 		} else {
 			b = append(b, noPriceCap...)
 		}
 		b = append(b, `,"selfpay_prop":`...)
-		b = append(b, l.SelfPay.Fraction()...)
+		b = appendBP(b, l.SelfPay)
 		for _, f := range [...]struct {
 			key string
 			v   settlement.Fen
 		}{{`,"fulamt_ownpay_amt":`, l.Fulamt}, {`,"overlmt_amt":`, l.Overlmt}, {`,"preselfpay_amt":`, l.Preselfpay}, {`,"inscp_scp_amt":`, l.Inscp}} {
 			b = append(b, f.key...)
-			b = f.v.Append(b)
+			b = appendFen(b, f.v)
 		}
 		b = append(b, `,"chrgitm_lv":`...)
 		b = appendJSONString(b, string(l.Class))
@@ -271,9 +457,41 @@ func feeOutput(lines []settlement.LineSplit) []byte {
 	return append(b, "]}"...)
 }
 
+// appendFen writes an amount as Fen.Append does, with constant divisors
+// and no buffer between: 12400.00, -0.50. A fee answer has six a line.
+func appendFen(b []byte, f settlement.Fen) []byte {
+	u := uint64(f)
+	if f < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	r := u % 100
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+r/10), byte('0'+r%10))
+}
+
+// appendBP writes basis points as BP.Fraction does: 0.7000.
+func appendBP(b []byte, v settlement.BP) []byte {
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	r := u % 10000
+	b = strconv.AppendUint(b, u/10000, 10)
+	return append(b, '.', byte('0'+r/1000), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
+}
+
 // envelope writes the response envelope as json.Marshal writes Response;
 // output must be compact JSON (json.Marshal's or feeOutput's).
 func (resp *Response) appendTo(b []byte) []byte {
+	b = resp.appendHead(b)
+	b = append(b, resp.Output...)
+	return append(b, '}')
+}
+
+// appendHead writes the envelope up to its output, which comes last.
+func (resp *Response) appendHead(b []byte) []byte {
 	b = append(b, `{"infcode":`...)
 	b = strconv.AppendInt(b, int64(resp.Infcode), 10)
 	b = append(b, `,"inf_refmsgid":`...)
@@ -288,9 +506,7 @@ func (resp *Response) appendTo(b []byte) []byte {
 		b = append(b, `,"warn_msg":`...)
 		b = appendJSONString(b, resp.WarnMsg)
 	}
-	b = append(b, `,"output":`...)
-	b = append(b, resp.Output...)
-	return append(b, '}')
+	return append(b, `,"output":`...)
 }
 
 // appendJSONString writes s as json.Marshal does. A string of printable

@@ -13,8 +13,9 @@ import (
 )
 
 // FuzzDecode: whatever the bytes, Decode neither panics nor hangs, a
-// refusal is a *settlement.Error, and the fee-line scanner, when it takes
-// a feedetail at all, reads it exactly as the JSON package does. Seeds are
+// refusal is a *settlement.Error, the fee-line scanner, when it takes a
+// feedetail at all, reads it exactly as the JSON package does, and the one
+// pass, when it takes a body, decodes it exactly as the general path. Seeds are
 // the golden requests, the benchmark's 20-line upload and its feedetail.
 func FuzzDecode(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/decode/*.json")
@@ -38,6 +39,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("scanned %+v\ndecoded %+v", lines, want)
 			}
 		}
+		checkOnePass(t, body, "")
 		m, err := Decode(body, "")
 		if err != nil {
 			e := settlement.AsError(err)
