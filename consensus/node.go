@@ -577,12 +577,8 @@ func (n *Node) putConfig(ctx context.Context, t commandType, v any) error {
 // HospitalByPaasID finds the hospital that holds gateway credentials with
 // this paas id, from the local state (credentials change rarely; a stale
 // read at worst refuses a brand-new credential for a moment).
-func (n *Node) HospitalByPaasID(paasID string) (h settlement.Hospital, ok bool, err error) {
-	err = n.store.View(func(tx *storage.Tx) error {
-		h, ok, err = tx.HospitalByPaasID(paasID)
-		return err
-	})
-	return h, ok, err
+func (n *Node) HospitalByPaasID(paasID string) (settlement.Hospital, bool, error) {
+	return n.store.HospitalByPaasID(paasID)
 }
 
 // HospitalByCode finds a registered hospital from the local state, for

@@ -165,6 +165,7 @@ func (s *Store) Restore(r io.Reader) (index, term uint64, err error) {
 	s.db.Close()
 	s.db, s.active = db, next
 	s.immutable.Clear()
+	s.hospitalsGen.Add(1)
 	os.RemoveAll(filepath.Join(s.root, old))
 	return index, term, nil
 }

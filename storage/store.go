@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/provgate/provgate/settlement"
 )
 
 // Options tune the badger database. The zero value is a sensible default
@@ -48,6 +51,12 @@ type Store struct {
 	// hot caches decoded visits, hospitals and accumulators with the bytes
 	// they came from (hot.go); it needs no clearing.
 	hot hotCache
+
+	// hospitals remembers hospitals found by paas id (every request's
+	// authentication) for as long as no hospital was written since:
+	// hospitalsGen moves after every commit that writes one.
+	hospitals    sync.Map // paas id → paasEntry
+	hospitalsGen atomic.Uint64
 }
 
 // currentFile names the file under root that says which database
@@ -134,11 +143,15 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
-	if err := fn(&Tx{txn: txn, cache: &s.immutable, hot: &s.hot}); err != nil {
+	tx := &Tx{txn: txn, cache: &s.immutable, hot: &s.hot}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := txn.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.hospitalsWritten {
+		s.hospitalsGen.Add(1)
 	}
 	return nil
 }
@@ -151,6 +164,31 @@ func (s *Store) View(fn func(*Tx) error) error {
 		return ErrClosed
 	}
 	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, cache: &s.immutable, hot: &s.hot}) })
+}
+
+// HospitalByPaasID finds a hospital by its paas id from the local state,
+// remembering what it found until a hospital is written. Only hospitals
+// that exist are remembered, so unknown ids cannot grow the cache.
+func (s *Store) HospitalByPaasID(paasID string) (settlement.Hospital, bool, error) {
+	gen := s.hospitalsGen.Load() // before reading, so a write in between invalidates what is kept
+	if e, ok := s.hospitals.Load(paasID); ok && e.(paasEntry).gen == gen {
+		return cloneHospital(e.(paasEntry).h), true, nil
+	}
+	var h settlement.Hospital
+	var ok bool
+	err := s.View(func(tx *Tx) (err error) {
+		h, ok, err = tx.HospitalByPaasID(paasID)
+		return err
+	})
+	if err == nil && ok {
+		s.hospitals.Store(paasID, paasEntry{gen: gen, h: cloneHospital(h)})
+	}
+	return h, ok, err
+}
+
+type paasEntry struct {
+	gen uint64
+	h   settlement.Hospital
 }
 
 // Sync makes every committed write durable (before a snapshot: the Raft

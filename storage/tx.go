@@ -32,6 +32,8 @@ type Tx struct {
 	// rec, when set, collects every write of the transaction in order (the
 	// leader's writes, replicated so followers need not recompute them).
 	rec *[]Write
+	// hospitalsWritten is set by a write to a hospital (Store.HospitalByPaasID).
+	hospitalsWritten bool
 }
 
 // getImmutable is get for keys whose value never changes once written.

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ func (tx *Tx) set(k, v []byte) error {
 	if err := tx.txn.Set(k, v); err != nil {
 		return err
 	}
+	tx.noteHospital(k)
 	if tx.rec != nil {
 		*tx.rec = append(*tx.rec, Write{Key: k, Value: v})
 	}
@@ -29,10 +31,19 @@ func (tx *Tx) del(k []byte) error {
 	if err := tx.txn.Delete(k); err != nil {
 		return err
 	}
+	tx.noteHospital(k)
 	if tx.rec != nil {
 		*tx.rec = append(*tx.rec, Write{Key: k, Delete: true})
 	}
 	return nil
+}
+
+// noteHospital marks a transaction that writes a hospital or its paas id
+// index, so the store forgets the hospitals it remembers once it commits.
+func (tx *Tx) noteHospital(k []byte) {
+	if bytes.HasPrefix(k, []byte(prefixHospital)) || bytes.HasPrefix(k, []byte(prefixPaas)) {
+		tx.hospitalsWritten = true
+	}
 }
 
 // RecordWrites starts collecting the transaction's writes (the applied index
