@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"strconv"
 	"strings"
 )
 
@@ -31,7 +30,7 @@ func ParseFen(s string) (Fen, error) {
 func (f Fen) String() string { return formatScaled(int64(f), 2) }
 
 // Append appends the amount as String writes it.
-func (f Fen) Append(b []byte) []byte { return appendScaled(b, int64(f), 2) }
+func (f Fen) Append(b []byte) []byte { return AppendScaled(b, int64(f), 2) }
 
 // MarshalText writes the amount as yuan ("1200.00"), so stored records and
 // configuration files read as money.
@@ -114,7 +113,7 @@ func (q Qty) String() string { return trimZeros(formatScaled(int64(q), 4)) }
 
 // Append appends the quantity as String writes it, for encoders that
 // write a line at a time without a string per value.
-func (q Qty) Append(b []byte) []byte { return appendTrimmed(b, int64(q), 4) }
+func (q Qty) Append(b []byte) []byte { return AppendTrimmed(b, int64(q), 4) }
 
 // Price is a unit price scaled by 10^6, the national (16,6) format for pric.
 type Price int64
@@ -128,7 +127,7 @@ func ParsePrice(s string) (Price, error) {
 func (p Price) String() string { return trimZeros(formatScaled(int64(p), 6)) }
 
 // Append appends the price as String writes it.
-func (p Price) Append(b []byte) []byte { return appendTrimmed(b, int64(p), 6) }
+func (p Price) Append(b []byte) []byte { return AppendTrimmed(b, int64(p), 6) }
 
 // errTooManyDecimals is returned when a decimal has more fractional digits
 // than its format allows.
@@ -217,42 +216,55 @@ func allDigits(s string) bool {
 
 func formatScaled(v int64, scale int) string {
 	var out [48]byte
-	return string(appendScaled(out[:0], v, scale)) // the only allocation
+	return string(AppendScaled(out[:0], v, scale)) // the only allocation
 }
 
-// appendScaled appends v / 10^scale with exactly scale decimals.
-func appendScaled(o []byte, v int64, scale int) []byte {
-	var digits [24]byte
+// AppendScaled appends v / 10^scale with exactly scale decimals (1 to 18):
+// the one decimal printer of amounts, quantities and prices, which the
+// adapters' writers share. Digits are written back to front by constant
+// divisions, without an intermediate string.
+func AppendScaled(b []byte, v int64, scale int) []byte {
+	return appendDecimal(b, v, scale, false)
+}
+
+// AppendTrimmed is AppendScaled without trailing zeros after the point, and
+// without the point when nothing follows it: quantities and prices.
+func AppendTrimmed(b []byte, v int64, scale int) []byte {
+	return appendDecimal(b, v, scale, true)
+}
+
+func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	u := uint64(v)
 	if v < 0 {
-		u = uint64(-v)
-		o = append(o, '-')
+		u = uint64(-(v + 1)) + 1 // math.MinInt64 too
 	}
-	d := strconv.AppendUint(digits[:0], u, 10)
-	if len(d) <= scale {
-		o = append(o, '0', '.')
-		for i := len(d); i < scale; i++ {
-			o = append(o, '0')
+	var buf [48]byte // sign, 19 digits, the point and up to 18 places
+	i := len(buf)
+	shown := !trim
+	for range scale {
+		d := byte(u % 10)
+		u /= 10
+		if shown = shown || d != 0; shown {
+			i--
+			buf[i] = '0' + d
 		}
-		return append(o, d...)
 	}
-	o = append(o, d[:len(d)-scale]...)
-	o = append(o, '.')
-	return append(o, d[len(d)-scale:]...)
-}
-
-// appendTrimmed appends v / 10^scale without trailing zeros after the
-// point, and without the point when nothing follows it: Qty and Price.
-func appendTrimmed(o []byte, v int64, scale int) []byte {
-	o = appendScaled(o, v, scale)
-	i := len(o)
-	for o[i-1] == '0' {
+	if shown {
 		i--
+		buf[i] = '.'
 	}
-	if o[i-1] == '.' {
+	for {
 		i--
+		buf[i] = '0' + byte(u%10)
+		if u /= 10; u == 0 {
+			break
+		}
 	}
-	return o[:i]
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(b, buf[i:]...)
 }
 
 func trimZeros(s string) string {

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,6 +179,40 @@ func TestAppendIsString(t *testing.T) {
 			if c.s != c.a {
 				t.Fatalf("%d: Append %q, String %q", v, c.a, c.s)
 			}
+		}
+	})
+}
+
+// TestAppendScaledMatchesTheDecimalString checks the back-to-front printer
+// against a plain construction from strconv, over all of int64 and every
+// scale the types use.
+func TestAppendScaledMatchesTheDecimalString(t *testing.T) {
+	reference := func(v int64, scale int, trim bool) string {
+		s := strconv.FormatInt(v, 10)
+		neg := strings.HasPrefix(s, "-")
+		s = strings.TrimPrefix(s, "-")
+		for len(s) <= scale {
+			s = "0" + s
+		}
+		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
+		if trim {
+			s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+		}
+		if neg {
+			s = "-" + s
+		}
+		return s
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-100_000, 100_000),
+			rapid.SampledFrom([]int64{0, 1, -1, math.MaxInt64, math.MinInt64})).Draw(t, "v")
+		scale := rapid.SampledFrom([]int{1, 2, 4, 6, 18}).Draw(t, "scale")
+		prefix := []byte("x")
+		if got, want := string(AppendScaled(prefix, v, scale)), "x"+reference(v, scale, false); got != want {
+			t.Fatalf("AppendScaled(%d, %d) = %q, want %q", v, scale, got, want)
+		}
+		if got, want := string(AppendTrimmed(prefix, v, scale)), "x"+reference(v, scale, true); got != want {
+			t.Fatalf("AppendTrimmed(%d, %d) = %q, want %q", v, scale, got, want)
 		}
 	})
 }
