@@ -66,7 +66,7 @@ type heldEntry struct {
 
 // maxPending bounds the requests a follower holds back; beyond it, it
 // computes them.
-const maxPending = 4096
+const maxPending = 8192
 
 func newFSM(store *storage.Store, log *slog.Logger) (*fsm, error) {
 	idx, term, err := store.Applied()

@@ -266,8 +266,15 @@ func writesSize(es []entryWrites) int {
 	return size
 }
 
+// heldTooLong is how long a follower waits for the leader's writes before it
+// computes the requests itself. The writes come a commit round after the
+// requests, milliseconds; a leader starved of CPU can take much longer, and
+// a follower that gave up too early would compute a burst while its raft
+// loop waits on it.
+const heldTooLong = time.Second
+
 // drainHeldRequests makes a follower compute requests it held back for
-// longer than a few commit rounds: the leader's writes are not coming.
+// longer than heldTooLong: the leader's writes are not coming.
 func (n *Node) drainHeldRequests() {
 	defer n.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
@@ -277,7 +284,7 @@ func (n *Node) drainHeldRequests() {
 		case <-n.stop:
 			return
 		case <-t.C:
-			n.fsm.drainStale(300 * time.Millisecond)
+			n.fsm.drainStale(heldTooLong)
 		}
 	}
 }
