@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/provgate/provgate/settlement"
@@ -55,17 +54,7 @@ func TestHospitalByPaasIDSeesEveryWrite(t *testing.T) {
 			h := base
 			h.Name = "丁医院"
 			put(other, h)
-			snap, err := other.Snapshot()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			_, err = snap.WriteTo(&buf)
-			snap.Release()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := s.Restore(&buf); err != nil {
+			if _, _, err := s.Restore(snapshotOf(t, other)); err != nil {
 				t.Fatal(err)
 			}
 		}, "paas-1", func(h settlement.Hospital, ok bool) bool { return ok && h.Name == "丁医院" }},

@@ -18,6 +18,21 @@ func mustOpen(t *testing.T, dir string) *Store {
 	return s
 }
 
+// snapshotOf writes a snapshot of s into a buffer.
+func snapshotOf(t *testing.T, s *Store) *bytes.Buffer {
+	t.Helper()
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Release()
+	var buf bytes.Buffer
+	if _, err := snap.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
+
 func mustUpdate(t *testing.T, s *Store, fn func(*Tx) error) {
 	t.Helper()
 	if err := s.Update(fn); err != nil {

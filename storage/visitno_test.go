@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/provgate/provgate/settlement"
@@ -123,18 +122,8 @@ func TestVisitNumberIndexIsReplicatedState(t *testing.T) {
 	}
 	var before Verification
 	src.View(func(tx *Tx) (err error) { before, err = tx.Verify(); return err })
-	snap, err := src.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	_, err = snap.WriteTo(&buf)
-	snap.Release()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dst := mustOpen(t, t.TempDir())
-	if _, _, err := dst.Restore(&buf); err != nil {
+	if _, _, err := dst.Restore(snapshotOf(t, src)); err != nil {
 		t.Fatal(err)
 	}
 	dst.View(func(tx *Tx) error {
