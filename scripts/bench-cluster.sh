@@ -22,7 +22,7 @@ cpu_ticks() { # summed utime+stime of the given pids, in clock ticks
   echo "$t"
 }
 
-printf '%-8s %12s %12s %10s %10s %10s %14s\n' clients "writes/s" "visits/s" p50 p90 p99 "cpu us/write"
+printf '%-8s %12s %12s %10s %10s %10s %14s %14s\n' clients "writes/s" "visits/s" p50 p90 p99 "cpu us/write" "tool us/write"
 for c in $CLIENTS; do
   dir=$(mktemp -d)
   pids=()
@@ -45,7 +45,8 @@ for c in $CLIENTS; do
   rate=$(awk '/replicated writes/{print $4}' <<<"$out")
   visits=$(awk '/visits settled/{print $4}' <<<"$out")
   read -r p50 p90 p99 < <(awk '$1=="all"{print $3, $4, $5}' <<<"$out")
+  tool=$(awk '/load tool CPU/{print $(NF-4)}' <<<"$out")
   ticks=$(getconf CLK_TCK)
-  printf '%-8s %12s %12s %10s %10s %10s %14s\n' "$c" "$rate" "$visits" "$p50" "$p90" "$p99" \
-    "$(( (after - before) * 1000000 / ticks / (writes > 0 ? writes : 1) ))"
+  printf '%-8s %12s %12s %10s %10s %10s %14s %14s\n' "$c" "$rate" "$visits" "$p50" "$p90" "$p99" \
+    "$(( (after - before) * 1000000 / ticks / (writes > 0 ? writes : 1) ))" "${tool:--}"
 done
