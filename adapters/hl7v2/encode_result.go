@@ -208,6 +208,45 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	if v < 0 {
 		u = -u
 	}
+	// The scales the replies use split at a constant divisor; the integer
+	// part then goes to strconv, two digits a step.
+	var ip, frac uint64
+	switch scale {
+	case 2:
+		ip, frac = u/100, u%100
+	case 4:
+		ip, frac = u/10_000, u%10_000
+	case 6:
+		ip, frac = u/1_000_000, u%1_000_000
+	default:
+		return appendDecimalDigits(b, v, scale, trim)
+	}
+	if v < 0 {
+		b = append(b, '-')
+	}
+	b = strconv.AppendUint(b, ip, 10)
+	if trim && frac == 0 {
+		return b
+	}
+	var buf [8]byte
+	n := scale
+	for i := scale - 1; i >= 0; i-- {
+		buf[i] = '0' + byte(frac%10)
+		frac /= 10
+	}
+	for trim && buf[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, buf[:n]...)
+}
+
+// appendDecimalDigits is appendDecimal for any scale, a digit at a time.
+func appendDecimalDigits(b []byte, v int64, scale int, trim bool) []byte {
+	u := uint64(v)
+	if v < 0 {
+		u = -u
+	}
 	var buf [40]byte // sign, 20 digits, point and the places: scale is at most 18
 	i := len(buf)
 	shown := !trim // with trim, trailing zeros of the fraction are left out

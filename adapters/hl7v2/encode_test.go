@@ -2,11 +2,13 @@ package hl7v2
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"pgregory.net/rapid"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -186,5 +188,29 @@ func TestEncodeMismatch(t *testing.T) {
 	var nilMsg *Message
 	if _, err := nilMsg.Encode(nil); err == nil {
 		t.Error("nil message encoded")
+	}
+}
+
+// TestAppendDecimalParity checks the constant-divisor scales against the
+// digit-at-a-time writer they short-cut.
+func TestAppendDecimalParity(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-2_000_000, 2_000_000)).Draw(t, "v")
+		scale := rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale")
+		trim := rapid.Bool().Draw(t, "trim")
+		got := string(appendDecimal([]byte("x"), v, scale, trim))
+		want := string(appendDecimalDigits([]byte("x"), v, scale, trim))
+		if got != want {
+			t.Fatalf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
+		}
+	})
+	for _, v := range []int64{0, 1, -1, 100, 120000, math.MinInt64, math.MaxInt64} {
+		for _, scale := range []int{2, 4, 6} {
+			for _, trim := range []bool{false, true} {
+				if got, want := appendDecimal(nil, v, scale, trim), appendDecimalDigits(nil, v, scale, trim); string(got) != string(want) {
+					t.Errorf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
+				}
+			}
+		}
 	}
 }
