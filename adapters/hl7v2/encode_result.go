@@ -208,8 +208,8 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	if v < 0 {
 		u = -u
 	}
-	// The scales the replies use split at a constant divisor; the integer
-	// part then goes to strconv, two digits a step.
+	// The scales the replies use split at a constant divisor; the digits
+	// are then written two at a time, from the last pair back.
 	var ip, frac uint64
 	switch scale {
 	case 2:
@@ -221,25 +221,45 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	default:
 		return appendDecimalDigits(b, v, scale, trim)
 	}
+	var buf [32]byte // sign, 20 digits, point and 6 places
+	i, end := len(buf), len(buf)
+	if !trim || frac != 0 {
+		for range scale / 2 {
+			i -= 2
+			buf[i], buf[i+1] = pairs[frac%100*2], pairs[frac%100*2+1]
+			frac /= 100
+		}
+		if trim {
+			for buf[end-1] == '0' {
+				end--
+			}
+		}
+		i--
+		buf[i] = '.'
+	}
+	for ip >= 100 {
+		i -= 2
+		buf[i], buf[i+1] = pairs[ip%100*2], pairs[ip%100*2+1]
+		ip /= 100
+	}
+	if ip >= 10 {
+		i -= 2
+		buf[i], buf[i+1] = pairs[ip*2], pairs[ip*2+1]
+	} else {
+		i--
+		buf[i] = '0' + byte(ip)
+	}
 	if v < 0 {
-		b = append(b, '-')
+		i--
+		buf[i] = '-'
 	}
-	b = strconv.AppendUint(b, ip, 10)
-	if trim && frac == 0 {
-		return b
-	}
-	var buf [8]byte
-	n := scale
-	for i := scale - 1; i >= 0; i-- {
-		buf[i] = '0' + byte(frac%10)
-		frac /= 10
-	}
-	for trim && buf[n-1] == '0' {
-		n--
-	}
-	b = append(b, '.')
-	return append(b, buf[:n]...)
+	return append(b, buf[i:end]...)
 }
+
+// pairs are the numbers 00 to 99, two digits each.
+const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // appendDecimalDigits is appendDecimal for any scale, a digit at a time.
 func appendDecimalDigits(b []byte, v int64, scale int, trim bool) []byte {
