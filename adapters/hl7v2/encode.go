@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -219,10 +220,24 @@ type writer struct {
 	b []byte
 }
 
+// tail returns the free end of w.b, room for n bytes at least, as an
+// empty slice. Appending at most n bytes to it and then handing it to
+// keep extends w.b by a store of its length only: storing w.b's pointer
+// at every value costs a write barrier each while the collector marks.
+func (w *writer) tail(n int) []byte {
+	if cap(w.b)-len(w.b) < n {
+		w.b = slices.Grow(w.b, n)
+	}
+	return w.b[len(w.b):]
+}
+
+// keep adds to w.b what was appended to the slice tail returned.
+func (w *writer) keep(t []byte) { w.b = w.b[:len(w.b)+len(t)] }
+
 // seg starts a segment, ending the previous one.
 func (w *writer) seg(name string) {
-	w.b = append(w.b, '\r')
-	w.b = append(w.b, name...)
+	t := append(w.tail(1+len(name)), '\r')
+	w.keep(append(t, name...))
 }
 
 // segRaw adds a segment written elsewhere with the same delimiters.
@@ -236,13 +251,13 @@ func (w *writer) field(v string) {
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
-	w.b = w.d.appendEscaped(append(w.b, w.d.field), v)
+	// An escaped byte takes three.
+	w.keep(w.d.appendEscaped(append(w.tail(1+3*len(v)), w.d.field), v))
 }
 
 // raw adds a field that is already escaped (echoed from the request).
 func (w *writer) raw(v string) {
-	w.b = append(w.b, w.d.field)
-	w.b = append(w.b, v...)
+	w.keep(append(append(w.tail(1+len(v)), w.d.field), v...))
 }
 
 // comps adds one field of components, each escaped; trailing empty
@@ -262,9 +277,11 @@ func (w *writer) comps(vs ...string) {
 
 // empty adds n empty fields.
 func (w *writer) empty(n int) {
+	t := w.tail(n)
 	for ; n > 0; n-- {
-		w.b = append(w.b, w.d.field)
+		t = append(t, w.d.field)
 	}
+	w.keep(t)
 }
 
 // erl adds an error location (ERR-2): segment, sequence, field,

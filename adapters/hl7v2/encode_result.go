@@ -193,8 +193,12 @@ func (w *writer) fen(v settlement.Fen) { w.decimal(int64(v), 2, false) }
 // national interface writes them: 1.2500 (a ratio), or with trim 1.25 (a
 // quantity or price), without allocating.
 func (w *writer) decimal(v int64, scale int, trim bool) {
-	w.b = appendDecimal(append(w.b, w.d.field), v, scale, trim)
+	w.keep(appendDecimal(append(w.tail(1+maxDecimal), w.d.field), v, scale, trim))
 }
+
+// maxDecimal bounds what appendDecimal writes: sign, 20 digits, point and
+// at most 18 places.
+const maxDecimal = 40
 
 // appendDecimal is decimal's work on a slice of its own: appending through
 // w would store w.b's pointer at every step, each store a write barrier
@@ -267,7 +271,7 @@ func appendDecimalDigits(b []byte, v int64, scale int, trim bool) []byte {
 	if v < 0 {
 		u = -u
 	}
-	var buf [40]byte // sign, 20 digits, point and the places: scale is at most 18
+	var buf [maxDecimal]byte // scale is at most 18
 	i := len(buf)
 	shown := !trim // with trim, trailing zeros of the fraction are left out
 	for range scale {
@@ -312,14 +316,14 @@ func (w *writer) dtm(v string) {
 		w.field(v)
 		return
 	}
-	w.b = append(w.b, w.d.field)
-	w.b = append(w.b, v[0:4]...)
-	w.b = append(w.b, v[5:7]...)
-	w.b = append(w.b, v[8:10]...)
-	w.b = append(w.b, v[11:13]...)
-	w.b = append(w.b, v[14:16]...)
-	w.b = append(w.b, v[17:19]...)
-	w.b = append(w.b, "+0800"...)
+	t := append(w.tail(20), w.d.field)
+	t = append(t, v[0:4]...)
+	t = append(t, v[5:7]...)
+	t = append(t, v[8:10]...)
+	t = append(t, v[11:13]...)
+	t = append(t, v[14:16]...)
+	t = append(t, v[17:19]...)
+	w.keep(append(t, "+0800"...))
 }
 
 // date adds a national date ("2006-01-02", or the date of a date-time) as
@@ -329,10 +333,10 @@ func (w *writer) date(v string) {
 		w.field(v)
 		return
 	}
-	w.b = append(w.b, w.d.field)
-	w.b = append(w.b, v[0:4]...)
-	w.b = append(w.b, v[5:7]...)
-	w.b = append(w.b, v[8:10]...)
+	t := append(w.tail(9), w.d.field)
+	t = append(t, v[0:4]...)
+	t = append(t, v[5:7]...)
+	w.keep(append(t, v[8:10]...))
 }
 
 // shaped reports whether v has the shape of pattern, where 0 stands for

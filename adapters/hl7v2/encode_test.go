@@ -2,6 +2,7 @@ package hl7v2
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -213,4 +214,44 @@ func TestAppendDecimalParity(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWriterTail checks that writing into the free end of the buffer
+// (tail and keep) gives what appending to it did, however full it is.
+func TestWriterTail(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		d := defaultDelims
+		alphabet := []byte{'a', ' ', '|', '^', '~', '\\', '&', '\r', 0x7f, 0xe4, 0xb8, 0x80, 0xff}
+		w := writer{d: d, b: make([]byte, 0, rapid.IntRange(0, 8).Draw(t, "cap"))}
+		var want []byte
+		for i, n := 0, rapid.IntRange(1, 12).Draw(t, "n"); i < n; i++ {
+			v := string(rapid.SliceOfN(rapid.SampledFrom(alphabet), 0, 12).Draw(t, "v"))
+			switch op := rapid.IntRange(0, 5).Draw(t, "op"); op {
+			case 0:
+				w.field(v)
+				want = d.appendEscaped(append(want, d.field), strings.ToValidUTF8(v, "?"))
+			case 1:
+				w.seg("ZFL")
+				want = append(want, "\rZFL"...)
+			case 2:
+				w.raw(v)
+				want = append(append(want, d.field), v...)
+			case 3:
+				w.empty(len(v) % 4)
+				want = append(want, bytes.Repeat([]byte{d.field}, len(v)%4)...)
+			case 4:
+				x := rapid.Int64().Draw(t, "x")
+				w.decimal(x, 4, true)
+				want = appendDecimalDigits(append(want, d.field), x, 4, true)
+			default:
+				dt := fmt.Sprintf("2024-%02d-01 09:%02d:00", len(v)%12+1, len(v))
+				w.dtm(dt)
+				w.date(dt)
+				want = append(want, "|2024"+dt[5:7]+"0109"+dt[14:16]+"00+0800|2024"+dt[5:7]+"01"...)
+			}
+		}
+		if !bytes.Equal(w.b, want) {
+			t.Fatalf("writer wrote %q, want %q", w.b, want)
+		}
+	})
 }
