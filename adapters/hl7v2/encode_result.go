@@ -2,6 +2,7 @@ package hl7v2
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/provgate/provgate/settlement"
@@ -225,39 +226,58 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	default:
 		return appendDecimalDigits(b, v, scale, trim)
 	}
-	var buf [32]byte // sign, 20 digits, point and 6 places
-	i, end := len(buf), len(buf)
-	if !trim || frac != 0 {
-		for range scale / 2 {
-			i -= 2
-			buf[i], buf[i+1] = pairs[frac%100*2], pairs[frac%100*2+1]
-			frac /= 100
+	// The length first, then the digits straight into b from the last
+	// back: copying a few bytes from a buffer costs a call to memmove.
+	places := scale
+	if trim {
+		if frac == 0 {
+			places = 0
 		}
-		if trim {
-			for buf[end-1] == '0' {
-				end--
-			}
+		for ; places > 0 && frac%10 == 0; places-- {
+			frac /= 10
 		}
-		i--
-		buf[i] = '.'
+	}
+	n := 1
+	for x := ip; x >= 10; x /= 10 {
+		n++
+	}
+	if places > 0 {
+		n += 1 + places
+	}
+	if v < 0 {
+		n++
+	}
+	b = slices.Grow(b, n)
+	o := b[len(b) : len(b)+n]
+	j := n
+	if places%2 == 1 {
+		j--
+		o[j] = '0' + byte(frac%10)
+		frac /= 10
+	}
+	for k := places / 2; k > 0; k-- {
+		j -= 2
+		o[j], o[j+1] = pairs[frac%100*2], pairs[frac%100*2+1]
+		frac /= 100
+	}
+	if places > 0 {
+		j--
+		o[j] = '.'
 	}
 	for ip >= 100 {
-		i -= 2
-		buf[i], buf[i+1] = pairs[ip%100*2], pairs[ip%100*2+1]
+		j -= 2
+		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
 		ip /= 100
 	}
 	if ip >= 10 {
-		i -= 2
-		buf[i], buf[i+1] = pairs[ip*2], pairs[ip*2+1]
+		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
 	} else {
-		i--
-		buf[i] = '0' + byte(ip)
+		o[j-1] = '0' + byte(ip)
 	}
 	if v < 0 {
-		i--
-		buf[i] = '-'
+		o[0] = '-'
 	}
-	return append(b, buf[i:end]...)
+	return b[:len(b)+n]
 }
 
 // pairs are the numbers 00 to 99, two digits each.
