@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,19 +219,27 @@ type writer struct {
 	b []byte
 }
 
-// tail returns the free end of w.b, room for n bytes at least, as an
-// empty slice. Appending at most n bytes to it and then handing it to
-// keep extends w.b by a store of its length only: storing w.b's pointer
-// at every value costs a write barrier each while the collector marks.
+// tail returns the free end of w.b as an empty slice, with room for n
+// bytes: w.b grows as appending them to it would have. Appending to the
+// slice and handing it to keep extends w.b by a store of its length only:
+// storing w.b's pointer at every value would cost a write barrier each
+// while the collector marks.
 func (w *writer) tail(n int) []byte {
 	if cap(w.b)-len(w.b) < n {
-		w.b = slices.Grow(w.b, n)
+		w.b = append(w.b, make([]byte, n)...)[:len(w.b)]
 	}
 	return w.b[len(w.b):]
 }
 
-// keep adds to w.b what was appended to the slice tail returned.
-func (w *writer) keep(t []byte) { w.b = w.b[:len(w.b)+len(t)] }
+// keep adds to w.b what was appended to the slice tail returned: in place
+// when it fit, else (it was copied to a new array) by appending it.
+func (w *writer) keep(t []byte) {
+	if len(t) <= cap(w.b)-len(w.b) {
+		w.b = w.b[:len(w.b)+len(t)]
+		return
+	}
+	w.b = append(w.b, t...)
+}
 
 // seg starts a segment, ending the previous one.
 func (w *writer) seg(name string) {
@@ -251,8 +258,7 @@ func (w *writer) field(v string) {
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
-	// An escaped byte takes three.
-	w.keep(w.d.appendEscaped(append(w.tail(1+3*len(v)), w.d.field), v))
+	w.keep(w.d.appendEscaped(append(w.tail(1+len(v)), w.d.field), v))
 }
 
 // raw adds a field that is already escaped (echoed from the request).

@@ -194,7 +194,7 @@ func (w *writer) fen(v settlement.Fen) { w.decimal(int64(v), 2, false) }
 // national interface writes them: 1.2500 (a ratio), or with trim 1.25 (a
 // quantity or price), without allocating.
 func (w *writer) decimal(v int64, scale int, trim bool) {
-	w.keep(appendDecimal(append(w.tail(1+maxDecimal), w.d.field), v, scale, trim))
+	w.keep(appendDecimal(append(w.tail(12), w.d.field), v, scale, trim)) // most amounts fit
 }
 
 // maxDecimal bounds what appendDecimal writes: sign, 20 digits, point and
