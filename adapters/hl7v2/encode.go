@@ -255,6 +255,21 @@ func (w *writer) segRaw(s string) {
 
 // field adds a field holding v, escaped.
 func (w *writer) field(v string) {
+	if w.d == defaultDelims {
+		// Most values are ASCII that needs no escape: one pass, and they
+		// are copied as they are. Escaping and the UTF-8 check go byte by
+		// byte, so the rest of another value starts after its plain start.
+		i := plainPrefix(v)
+		t := append(append(w.tail(1+len(v)), w.d.field), v[:i]...)
+		if rest := v[i:]; rest != "" {
+			if !utf8.ValidString(rest) {
+				rest = strings.ToValidUTF8(rest, "?")
+			}
+			t = w.d.appendEscaped(t, rest)
+		}
+		w.keep(t)
+		return
+	}
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
