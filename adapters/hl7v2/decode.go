@@ -98,13 +98,20 @@ type txn struct {
 	dg1, ft1                          []*segment
 }
 
-// singletons are the segments a message may carry only once.
-var singletons = map[string]bool{"MSH": true, "EVN": true, "PID": true, "PV1": true, "ZPS": true, "QPD": true}
+// singleton reports whether a message may carry only one segment called
+// name (a switch: a map lookup for every segment cost more).
+func singleton(name string) bool {
+	switch name {
+	case "MSH", "EVN", "PID", "PV1", "ZPS", "QPD":
+		return true
+	}
+	return false
+}
 
 func (t *txn) translate(segs []segment) []settlement.Request {
 	for i := range segs {
 		s := &segs[i]
-		if singletons[s.name] && s.seq > 1 {
+		if s.seq > 1 && singleton(s.name) {
 			at := pos{seg: s.name + "[" + strconv.Itoa(s.seq) + "]"}
 			t.r.fail(at, settlement.Errorf(settlement.CodeBadMessage, format, at.String(), settlement.Bi(
 				"报文只能有一个 "+s.name+" 段", "a message carries one "+s.name+" segment only")))
@@ -134,6 +141,9 @@ func (t *txn) translate(segs []segment) []settlement.Request {
 				t.r.bad(s.at(0, 0), "", settlement.Bi(
 					"每条报文最多 "+strconv.Itoa(maxFeeLines)+" 条 FT1 费用明细", "at most "+strconv.Itoa(maxFeeLines)+" FT1 fee lines per message"))
 				return nil
+			}
+			if t.ft1 == nil { // room for the rest: the fee lines are most of a DFT
+				t.ft1 = make([]*segment, 0, min(len(segs)-i, maxFeeLines))
 			}
 			t.ft1 = append(t.ft1, s)
 		}

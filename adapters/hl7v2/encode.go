@@ -219,10 +219,32 @@ type writer struct {
 	b []byte
 }
 
+// tail returns the free end of w.b as an empty slice, with room for n
+// bytes: w.b grows as appending them to it would have. Appending to the
+// slice and handing it to keep extends w.b by a store of its length only:
+// storing w.b's pointer at every value would cost a write barrier each
+// while the collector marks.
+func (w *writer) tail(n int) []byte {
+	if cap(w.b)-len(w.b) < n {
+		w.b = append(w.b, make([]byte, n)...)[:len(w.b)]
+	}
+	return w.b[len(w.b):]
+}
+
+// keep adds to w.b what was appended to the slice tail returned: in place
+// when it fit, else (it was copied to a new array) by appending it.
+func (w *writer) keep(t []byte) {
+	if len(t) <= cap(w.b)-len(w.b) {
+		w.b = w.b[:len(w.b)+len(t)]
+		return
+	}
+	w.b = append(w.b, t...)
+}
+
 // seg starts a segment, ending the previous one.
 func (w *writer) seg(name string) {
-	w.b = append(w.b, '\r')
-	w.b = append(w.b, name...)
+	t := append(w.tail(1+len(name)), '\r')
+	w.keep(append(t, name...))
 }
 
 // segRaw adds a segment written elsewhere with the same delimiters.
@@ -233,16 +255,30 @@ func (w *writer) segRaw(s string) {
 
 // field adds a field holding v, escaped.
 func (w *writer) field(v string) {
+	if w.d == defaultDelims {
+		// Most values are ASCII that needs no escape: one pass, and they
+		// are copied as they are. Escaping and the UTF-8 check go byte by
+		// byte, so the rest of another value starts after its plain start.
+		i := plainPrefix(v)
+		t := append(append(w.tail(1+len(v)), w.d.field), v[:i]...)
+		if rest := v[i:]; rest != "" {
+			if !utf8.ValidString(rest) {
+				rest = strings.ToValidUTF8(rest, "?")
+			}
+			t = w.d.appendEscaped(t, rest)
+		}
+		w.keep(t)
+		return
+	}
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
-	w.b = w.d.appendEscaped(append(w.b, w.d.field), v)
+	w.keep(w.d.appendEscaped(append(w.tail(1+len(v)), w.d.field), v))
 }
 
 // raw adds a field that is already escaped (echoed from the request).
 func (w *writer) raw(v string) {
-	w.b = append(w.b, w.d.field)
-	w.b = append(w.b, v...)
+	w.keep(append(append(w.tail(1+len(v)), w.d.field), v...))
 }
 
 // comps adds one field of components, each escaped; trailing empty
@@ -262,9 +298,11 @@ func (w *writer) comps(vs ...string) {
 
 // empty adds n empty fields.
 func (w *writer) empty(n int) {
+	t := w.tail(n)
 	for ; n > 0; n-- {
-		w.b = append(w.b, w.d.field)
+		t = append(t, w.d.field)
 	}
+	w.keep(t)
 }
 
 // erl adds an error location (ERR-2): segment, sequence, field,

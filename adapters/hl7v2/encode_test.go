@@ -2,11 +2,14 @@ package hl7v2
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"pgregory.net/rapid"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -187,4 +190,68 @@ func TestEncodeMismatch(t *testing.T) {
 	if _, err := nilMsg.Encode(nil); err == nil {
 		t.Error("nil message encoded")
 	}
+}
+
+// TestAppendDecimalParity checks the constant-divisor scales against the
+// digit-at-a-time writer they short-cut.
+func TestAppendDecimalParity(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-2_000_000, 2_000_000)).Draw(t, "v")
+		scale := rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale")
+		trim := rapid.Bool().Draw(t, "trim")
+		got := string(appendDecimal([]byte("x"), v, scale, trim))
+		want := string(appendDecimalDigits([]byte("x"), v, scale, trim))
+		if got != want {
+			t.Fatalf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
+		}
+	})
+	for _, v := range []int64{0, 1, -1, 100, 120000, math.MinInt64, math.MaxInt64} {
+		for _, scale := range []int{2, 4, 6} {
+			for _, trim := range []bool{false, true} {
+				if got, want := appendDecimal(nil, v, scale, trim), appendDecimalDigits(nil, v, scale, trim); string(got) != string(want) {
+					t.Errorf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestWriterTail checks that writing into the free end of the buffer
+// (tail and keep) gives what appending to it did, however full it is.
+func TestWriterTail(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		d := defaultDelims
+		alphabet := []byte{'a', ' ', '|', '^', '~', '\\', '&', '\r', 0x7f, 0xe4, 0xb8, 0x80, 0xff}
+		w := writer{d: d, b: make([]byte, 0, rapid.IntRange(0, 8).Draw(t, "cap"))}
+		var want []byte
+		for i, n := 0, rapid.IntRange(1, 12).Draw(t, "n"); i < n; i++ {
+			v := string(rapid.SliceOfN(rapid.SampledFrom(alphabet), 0, 12).Draw(t, "v"))
+			switch op := rapid.IntRange(0, 5).Draw(t, "op"); op {
+			case 0:
+				w.field(v)
+				want = d.appendEscaped(append(want, d.field), strings.ToValidUTF8(v, "?"))
+			case 1:
+				w.seg("ZFL")
+				want = append(want, "\rZFL"...)
+			case 2:
+				w.raw(v)
+				want = append(append(want, d.field), v...)
+			case 3:
+				w.empty(len(v) % 4)
+				want = append(want, bytes.Repeat([]byte{d.field}, len(v)%4)...)
+			case 4:
+				x := rapid.Int64().Draw(t, "x")
+				w.decimal(x, 4, true)
+				want = appendDecimalDigits(append(want, d.field), x, 4, true)
+			default:
+				dt := fmt.Sprintf("2024-%02d-01 09:%02d:00", len(v)%12+1, len(v))
+				w.dtm(dt)
+				w.date(dt)
+				want = append(want, "|2024"+dt[5:7]+"0109"+dt[14:16]+"00+0800|2024"+dt[5:7]+"01"...)
+			}
+		}
+		if !bytes.Equal(w.b, want) {
+			t.Fatalf("writer wrote %q, want %q", w.b, want)
+		}
+	})
 }

@@ -468,6 +468,25 @@ var defaultEscapes = func() (t [256]bool) {
 	return t
 }()
 
+// defaultPlain marks the ASCII bytes appendEscaped leaves as they are with
+// the default delimiters.
+var defaultPlain = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !defaultEscapes[c]
+	}
+	return t
+}()
+
+// plainPrefix is the length of the start of v that is ASCII appendEscaped
+// with the default delimiters copies as it is.
+func plainPrefix(v string) int {
+	i := 0
+	for i < len(v) && defaultPlain[v[i]] {
+		i++
+	}
+	return i
+}
+
 // appendEscaped appends v with every delimiter escaped and control
 // characters (which would break the segment or the MLLP frame) replaced by
 // spaces. Runs of plain bytes are copied whole.

@@ -51,12 +51,15 @@ func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
 		n   int    // its field, or -1
 	}
 	nKnown := 0
-	var l feeLine
+	// The values go to a local array, indexed by field, and make a line at
+	// its end: a store through a pointer to the line would cost a write
+	// barrier each while the collector marks.
+	var vals [feeFields]string
 	for line := 0; ; line++ {
 		if !s.consume('{') {
 			return false
 		}
-		l = feeLine{}
+		vals = [feeFields]string{}
 		var seen uint32 // the fields set: a key given twice is the decoder's to judge
 		if !s.consume('}') {
 			for j := 0; ; j++ {
@@ -76,10 +79,19 @@ func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
 						nKnown++
 					}
 				}
-				if !s.asciiValue(&l, n, &seen) {
+				if v, ok := s.asciiValue(n, &seen); ok {
+					vals[n] = v
+				} else {
 					v, ok := s.scalar()
-					if !ok || !s.setFee(&l, n, v, &seen) {
+					if !ok {
 						return false
+					}
+					t, ok := s.setFee(n, v, &seen)
+					if !ok {
+						return false
+					}
+					if n >= 0 {
+						vals[n] = t
 					}
 				}
 				if s.consume(',') {
@@ -91,6 +103,7 @@ func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
 				break
 			}
 		}
+		l := lineOf(&vals)
 		if out != nil {
 			*out = append(*out, l)
 		} else {
@@ -103,47 +116,44 @@ func (s *jsonScanner) feeLines(c *feeChecker, out *[]feeLine) bool {
 	}
 }
 
-// asciiValue stores a string of printable ASCII without escapes, the
-// usual value, in field n without the general steps of scalar and setFee.
-// It reports false, having read nothing, for any other value, an unknown
-// key or a field set before.
-func (s *jsonScanner) asciiValue(l *feeLine, n int, seen *uint32) bool {
+// asciiValue reads a string of printable ASCII without escapes, the
+// usual value, for field n without the general steps of scalar and
+// setFee. It reports false, having read nothing, for any other value, an
+// unknown key or a field set before.
+func (s *jsonScanner) asciiValue(n int, seen *uint32) (string, bool) {
 	b, i := s.b, s.i
 	if i >= len(b) || b[i] != '"' || n < 0 || *seen&(1<<n) != 0 {
-		return false
+		return "", false
 	}
 	j := i + 1
 	for j < len(b) && strByte[b[j]] {
 		j++
 	}
 	if j >= len(b) || b[j] != '"' {
-		return false
+		return "", false
 	}
 	*seen |= 1 << n
-	*l.field(n) = s.str(i+1, j)
 	s.i = j + 1
-	return true
+	return s.str(i+1, j), true
 }
 
-// setFee stores the scalar v just scanned in field n (see feeField) as the
-// field's UnmarshalJSON would; unknown keys are ignored, as the decoder
-// ignores them. It reports false when the value is refused or the field
-// was set before (seen has a bit per field).
-func (s *jsonScanner) setFee(l *feeLine, n int, v []byte, seen *uint32) bool {
+// setFee reads the scalar v just scanned for field n (see feeField) as
+// the field's UnmarshalJSON would; unknown keys are ignored, as the
+// decoder ignores them. It reports false when the value is refused or the
+// field was set before (seen has a bit per field).
+func (s *jsonScanner) setFee(n int, v []byte, seen *uint32) (string, bool) {
 	if n < 0 {
 		// Ignored, as the decoder ignores it, but only a value the decoder
 		// would have skipped without complaint: a plain string (no
 		// escapes, no control characters, valid UTF-8) or a number or
 		// literal the scanner checked.
-		return v[0] != '"' || s.plain
+		return "", v[0] != '"' || s.plain
 	}
 	if *seen&(1<<n) != 0 {
-		return false
+		return "", false
 	}
 	*seen |= 1 << n
-	var ok bool
-	*l.field(n), ok = s.text(v)
-	return ok
+	return s.text(v)
 }
 
 // feeField numbers the fields of a fee line by key; -1 is a key the line
@@ -190,45 +200,19 @@ func feeField(key []byte) int {
 	return -1
 }
 
-// field returns field n of the line (see feeField).
-func (l *feeLine) field(n int) *string {
-	switch n {
-	case 0:
-		return (*string)(&l.FeedetlSn)
-	case 1:
-		return (*string)(&l.MdtrtID)
-	case 2:
-		return (*string)(&l.PsnNo)
-	case 3:
-		return (*string)(&l.ChrgBchno)
-	case 4:
-		return (*string)(&l.MedType)
-	case 5:
-		return (*string)(&l.DiseCodg)
-	case 6:
-		return (*string)(&l.RxCircFlag)
-	case 7:
-		return (*string)(&l.FeeOcurTime)
-	case 8:
-		return (*string)(&l.MedListCodg)
-	case 9:
-		return (*string)(&l.MedinsListCodg)
-	case 10:
-		return (*string)(&l.Amount)
-	case 11:
-		return (*string)(&l.Cnt)
-	case 12:
-		return (*string)(&l.Pric)
-	case 13:
-		return (*string)(&l.BilgDeptCodg)
-	case 14:
-		return (*string)(&l.BilgDeptName)
-	case 15:
-		return (*string)(&l.BilgDrCodg)
-	case 16:
-		return (*string)(&l.BilgDrName)
+// feeFields is how many fields feeField numbers.
+const feeFields = 18
+
+// lineOf makes a line of its values by field number (see feeField).
+func lineOf(v *[feeFields]string) feeLine {
+	return feeLine{
+		FeedetlSn: text(v[0]), MdtrtID: text(v[1]), PsnNo: text(v[2]), ChrgBchno: text(v[3]),
+		MedType: text(v[4]), DiseCodg: text(v[5]), RxCircFlag: text(v[6]), FeeOcurTime: text(v[7]),
+		MedListCodg: text(v[8]), MedinsListCodg: text(v[9]),
+		Amount: decimal(v[10]), Cnt: decimal(v[11]), Pric: decimal(v[12]),
+		BilgDeptCodg: text(v[13]), BilgDeptName: text(v[14]), BilgDrCodg: text(v[15]), BilgDrName: text(v[16]),
+		HospApprFlag: text(v[17]),
 	}
-	return (*string)(&l.HospApprFlag)
 }
 
 // text reads the scalar v just scanned as text.UnmarshalJSON does (and
