@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -221,8 +222,7 @@ func formatScaled(v int64, scale int) string {
 
 // AppendScaled appends v / 10^scale with exactly scale decimals (1 to 18):
 // the one decimal printer of amounts, quantities and prices, which the
-// adapters' writers share. Digits are written back to front by constant
-// divisions, without an intermediate string.
+// adapters' writers share.
 func AppendScaled(b []byte, v int64, scale int) []byte {
 	return appendDecimal(b, v, scale, false)
 }
@@ -233,14 +233,96 @@ func AppendTrimmed(b []byte, v int64, scale int) []byte {
 	return appendDecimal(b, v, scale, true)
 }
 
+// appendDecimal splits the usual scales at a constant divisor (a
+// multiplication, not a hardware division) and writes the digits two at a
+// time straight into b, from the last pair back, its length worked out
+// first; other scales go a digit at a time (appendDigits).
 func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	u := uint64(v)
 	if v < 0 {
-		u = uint64(-(v + 1)) + 1 // math.MinInt64 too
+		u = -u
 	}
-	var buf [48]byte // sign, 19 digits, the point and up to 18 places
+	// The scales the replies use split at a constant divisor; the digits
+	// are then written two at a time, from the last pair back.
+	var ip, frac uint64
+	switch scale {
+	case 2:
+		ip, frac = u/100, u%100
+	case 4:
+		ip, frac = u/10_000, u%10_000
+	case 6:
+		ip, frac = u/1_000_000, u%1_000_000
+	default:
+		return appendDigits(b, v, scale, trim)
+	}
+	// The length first, then the digits straight into b from the last
+	// back: copying a few bytes from a buffer costs a call to memmove.
+	places := scale
+	if trim {
+		if frac == 0 {
+			places = 0
+		}
+		for ; places > 0 && frac%10 == 0; places-- {
+			frac /= 10
+		}
+	}
+	n := 1
+	for x := ip; x >= 10; x /= 10 {
+		n++
+	}
+	if places > 0 {
+		n += 1 + places
+	}
+	if v < 0 {
+		n++
+	}
+	b = slices.Grow(b, n)
+	o := b[len(b) : len(b)+n]
+	j := n
+	if places%2 == 1 {
+		j--
+		o[j] = '0' + byte(frac%10)
+		frac /= 10
+	}
+	for k := places / 2; k > 0; k-- {
+		j -= 2
+		o[j], o[j+1] = pairs[frac%100*2], pairs[frac%100*2+1]
+		frac /= 100
+	}
+	if places > 0 {
+		j--
+		o[j] = '.'
+	}
+	for ip >= 100 {
+		j -= 2
+		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
+		ip /= 100
+	}
+	if ip >= 10 {
+		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
+	} else {
+		o[j-1] = '0' + byte(ip)
+	}
+	if v < 0 {
+		o[0] = '-'
+	}
+	return b[:len(b)+n]
+}
+
+// pairs are the numbers 00 to 99, two digits each.
+const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendDigits is appendDecimal for any scale, a digit at a time.
+func appendDigits(b []byte, v int64, scale int, trim bool) []byte {
+	u := uint64(v)
+	if v < 0 {
+		u = -u // math.MinInt64 too
+	}
+	var buf [48]byte // sign, 20 digits, the point and up to 18 places
 	i := len(buf)
-	shown := !trim
+	shown := !trim // with trim, trailing zeros of the fraction are left out
 	for range scale {
 		d := byte(u % 10)
 		u /= 10

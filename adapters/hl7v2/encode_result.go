@@ -2,7 +2,6 @@ package hl7v2
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/provgate/provgate/settlement"
@@ -194,131 +193,14 @@ func (w *writer) fen(v settlement.Fen) { w.decimal(int64(v), 2, false) }
 // national interface writes them: 1.2500 (a ratio), or with trim 1.25 (a
 // quantity or price), without allocating.
 func (w *writer) decimal(v int64, scale int, trim bool) {
-	w.keep(appendDecimal(append(w.tail(12), w.d.field), v, scale, trim)) // most amounts fit
-}
-
-// maxDecimal bounds what appendDecimal writes: sign, 20 digits, point and
-// at most 18 places.
-const maxDecimal = 40
-
-// appendDecimal is decimal's work on a slice of its own: appending through
-// w would store w.b's pointer at every step, each store a write barrier
-// while the collector marks.
-//
-// The digits are written from the last one back into a buffer on the stack,
-// dividing by the constant 10 (a multiplication) rather than by a power of
-// ten held in a variable, a hardware division per digit.
-func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
-	u := uint64(v)
-	if v < 0 {
-		u = -u
-	}
-	// The scales the replies use split at a constant divisor; the digits
-	// are then written two at a time, from the last pair back.
-	var ip, frac uint64
-	switch scale {
-	case 2:
-		ip, frac = u/100, u%100
-	case 4:
-		ip, frac = u/10_000, u%10_000
-	case 6:
-		ip, frac = u/1_000_000, u%1_000_000
-	default:
-		return appendDecimalDigits(b, v, scale, trim)
-	}
-	// The length first, then the digits straight into b from the last
-	// back: copying a few bytes from a buffer costs a call to memmove.
-	places := scale
+	t := append(w.tail(12), w.d.field) // most amounts fit
 	if trim {
-		if frac == 0 {
-			places = 0
-		}
-		for ; places > 0 && frac%10 == 0; places-- {
-			frac /= 10
-		}
-	}
-	n := 1
-	for x := ip; x >= 10; x /= 10 {
-		n++
-	}
-	if places > 0 {
-		n += 1 + places
-	}
-	if v < 0 {
-		n++
-	}
-	b = slices.Grow(b, n)
-	o := b[len(b) : len(b)+n]
-	j := n
-	if places%2 == 1 {
-		j--
-		o[j] = '0' + byte(frac%10)
-		frac /= 10
-	}
-	for k := places / 2; k > 0; k-- {
-		j -= 2
-		o[j], o[j+1] = pairs[frac%100*2], pairs[frac%100*2+1]
-		frac /= 100
-	}
-	if places > 0 {
-		j--
-		o[j] = '.'
-	}
-	for ip >= 100 {
-		j -= 2
-		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
-		ip /= 100
-	}
-	if ip >= 10 {
-		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
+		w.keep(settlement.AppendTrimmed(t, v, scale))
 	} else {
-		o[j-1] = '0' + byte(ip)
+		w.keep(settlement.AppendScaled(t, v, scale))
 	}
-	if v < 0 {
-		o[0] = '-'
-	}
-	return b[:len(b)+n]
 }
 
-// pairs are the numbers 00 to 99, two digits each.
-const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
-	"8081828384858687888990919293949596979899"
-
-// appendDecimalDigits is appendDecimal for any scale, a digit at a time.
-func appendDecimalDigits(b []byte, v int64, scale int, trim bool) []byte {
-	u := uint64(v)
-	if v < 0 {
-		u = -u
-	}
-	var buf [maxDecimal]byte // scale is at most 18
-	i := len(buf)
-	shown := !trim // with trim, trailing zeros of the fraction are left out
-	for range scale {
-		d := byte(u % 10)
-		u /= 10
-		if shown = shown || d != 0; shown {
-			i--
-			buf[i] = '0' + d
-		}
-	}
-	if shown {
-		i--
-		buf[i] = '.'
-	}
-	for {
-		i--
-		buf[i] = '0' + byte(u%10)
-		if u /= 10; u == 0 {
-			break
-		}
-	}
-	if v < 0 {
-		i--
-		buf[i] = '-'
-	}
-	return append(b, buf[i:]...)
-}
 
 // flag adds a national 0/1 flag.
 func (w *writer) flag(v bool) {

@@ -3,7 +3,6 @@ package hl7v2
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -192,30 +191,6 @@ func TestEncodeMismatch(t *testing.T) {
 	}
 }
 
-// TestAppendDecimalParity checks the constant-divisor scales against the
-// digit-at-a-time writer they short-cut.
-func TestAppendDecimalParity(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-2_000_000, 2_000_000)).Draw(t, "v")
-		scale := rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale")
-		trim := rapid.Bool().Draw(t, "trim")
-		got := string(appendDecimal([]byte("x"), v, scale, trim))
-		want := string(appendDecimalDigits([]byte("x"), v, scale, trim))
-		if got != want {
-			t.Fatalf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
-		}
-	})
-	for _, v := range []int64{0, 1, -1, 100, 120000, math.MinInt64, math.MaxInt64} {
-		for _, scale := range []int{2, 4, 6} {
-			for _, trim := range []bool{false, true} {
-				if got, want := appendDecimal(nil, v, scale, trim), appendDecimalDigits(nil, v, scale, trim); string(got) != string(want) {
-					t.Errorf("appendDecimal(%d, %d, %v) = %q, want %q", v, scale, trim, got, want)
-				}
-			}
-		}
-	}
-}
-
 // TestWriterTail checks that writing into the free end of the buffer
 // (tail and keep) gives what appending to it did, however full it is.
 func TestWriterTail(t *testing.T) {
@@ -242,7 +217,7 @@ func TestWriterTail(t *testing.T) {
 			case 4:
 				x := rapid.Int64().Draw(t, "x")
 				w.decimal(x, 4, true)
-				want = appendDecimalDigits(append(want, d.field), x, 4, true)
+				want = settlement.AppendTrimmed(append(want, d.field), x, 4)
 			default:
 				dt := fmt.Sprintf("2024-%02d-01 09:%02d:00", len(v)%12+1, len(v))
 				w.dtm(dt)
