@@ -54,7 +54,9 @@ func feeLines(c value, items []value, v visit, diags diagSet, batch string) ([]s
 
 // feeLine reads one Claim.item into l and returns its sequence.
 func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLine) (int, error) {
-	seq, _, err := integer(it, "sequence")
+	var f itemMembers
+	f.find(it)
+	seq, _, err := integerAt(it, "sequence", f.sequence)
 	if err != nil {
 		return 0, err
 	}
@@ -63,13 +65,13 @@ func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLi
 	}
 	l.FeedetlSn = strconv.Itoa(seq)
 	l.ChrgBchno = batch
-	if err := itemCodes(it, l); err != nil {
+	if err := itemCodes(it, f.productOrService, l); err != nil {
 		return 0, err
 	}
-	if per := get(it, "servicedPeriod"); per != nil {
+	if per := f.servicedPeriod; per != nil {
 		l.FeeOcurTime, err = dateTimeOf(per, "start")
 	} else {
-		l.FeeOcurTime, err = dateTimeOf(it, "servicedDate")
+		l.FeeOcurTime, err = dateTimeAt(it, "servicedDate", f.servicedDate)
 	}
 	if err != nil {
 		return 0, err
@@ -77,10 +79,10 @@ func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLi
 	if l.FeeOcurTime == "" {
 		l.FeeOcurTime = v.begin // the visit's start is the best time known
 	}
-	if err := itemAmounts(it, l); err != nil {
+	if err := itemAmounts(it, &f, l); err != nil {
 		return 0, err
 	}
-	exts, err := list(it, "extension")
+	exts, err := listAt(it, "extension", f.extension)
 	if err != nil {
 		return 0, err
 	}
@@ -93,7 +95,7 @@ func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLi
 			l.HospApprFlag = code
 		}
 	}
-	dseq, err := list(it, "diagnosisSequence")
+	dseq, err := listAt(it, "diagnosisSequence", f.diagnosisSequence)
 	if err != nil {
 		return 0, err
 	}
@@ -114,9 +116,9 @@ func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLi
 
 // itemCodes reads the national catalog code (med_list_codg, required) and
 // the hospital's own code (medins_list_codg: any other coding, else the
-// national code) of an item.
-func itemCodes(it value, l *settlement.FeeLine) error {
-	ps, err := obj(it, "productOrService")
+// national code) of an item; x is its productOrService.
+func itemCodes(it, x value, l *settlement.FeeLine) error {
+	ps, err := objAt(it, "productOrService", x)
 	if err != nil {
 		return err
 	}
@@ -157,8 +159,8 @@ func itemCodes(it value, l *settlement.FeeLine) error {
 
 // itemAmounts reads quantity, unitPrice and net, and checks that net is
 // unitPrice × quantity rounded to the fen.
-func itemAmounts(it value, l *settlement.FeeLine) error {
-	q, err := obj(it, "quantity")
+func itemAmounts(it value, f *itemMembers, l *settlement.FeeLine) error {
+	q, err := objAt(it, "quantity", f.quantity)
 	if err != nil {
 		return err
 	}
@@ -173,7 +175,7 @@ func itemAmounts(it value, l *settlement.FeeLine) error {
 		got := quote(string(cnt))
 		return badAt(q, ".value", "数量最多 4 位小数，实为 "+got, "a quantity has at most 4 decimals, got "+got)
 	}
-	factor, err := number(it, "factor")
+	factor, err := numberAt(it, "factor", f.factor)
 	if err != nil {
 		return err
 	}
@@ -182,14 +184,14 @@ func itemAmounts(it value, l *settlement.FeeLine) error {
 			return badAt(it, ".factor", "不支持折扣系数，应为 1 或不填", "factors are not supported; send 1 or leave it out")
 		}
 	}
-	price, ok, err := amount(it, "unitPrice")
+	price, ok, err := amountAt(it, "unitPrice", f.unitPrice)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return missingAt(it, ".unitPrice")
 	}
-	if l.Amount, ok, err = amount(it, "net"); err != nil {
+	if l.Amount, ok, err = amountAt(it, "net", f.net); err != nil {
 		return err
 	}
 	if !ok {
@@ -208,4 +210,80 @@ func itemAmounts(it value, l *settlement.FeeLine) error {
 		})
 	}
 	return nil
+}
+
+// itemMembers are the members of a Claim.item that feeLine reads, each as
+// get would return it (the first of its key, nil for null). On a tape they
+// are found in one walk over the item's members: looking each of ten keys
+// up walks them ten times, and was about a sixth of a 20-item round trip.
+type itemMembers struct {
+	sequence, productOrService, servicedPeriod, servicedDate, quantity,
+	factor, unitPrice, net, extension, diagnosisSequence value
+}
+
+// find fills f from the object it.
+func (f *itemMembers) find(it value) {
+	if it.fj != nil {
+		f.findEach(it)
+		return
+	}
+	d := it.d
+	for c := it.i + 1; c < it.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		if slot := f.slot(d.src[x.key[0]:x.key[1]]); slot != nil && *slot == nil {
+			*slot = x
+		}
+	}
+	// A null member was taken (a later one of its key must not be) and
+	// reads as absent.
+	for _, slot := range f.slots() {
+		*slot = notNull(*slot)
+	}
+}
+
+// findEach fills f by looking each key up: the fallback's way.
+func (f *itemMembers) findEach(it value) {
+	for _, slot := range f.slots() {
+		*slot = nil
+	}
+	for _, k := range itemKeys {
+		*f.slot([]byte(k)) = get(it, k)
+	}
+}
+
+// itemKeys are the keys of itemMembers, in its order.
+var itemKeys = [...]string{"sequence", "productOrService", "servicedPeriod", "servicedDate", "quantity",
+	"factor", "unitPrice", "net", "extension", "diagnosisSequence"}
+
+// slot is where the member key goes, or nil for a key feeLine does not
+// read.
+func (f *itemMembers) slot(key []byte) *value {
+	switch string(key) {
+	case "sequence":
+		return &f.sequence
+	case "productOrService":
+		return &f.productOrService
+	case "servicedPeriod":
+		return &f.servicedPeriod
+	case "servicedDate":
+		return &f.servicedDate
+	case "quantity":
+		return &f.quantity
+	case "factor":
+		return &f.factor
+	case "unitPrice":
+		return &f.unitPrice
+	case "net":
+		return &f.net
+	case "extension":
+		return &f.extension
+	case "diagnosisSequence":
+		return &f.diagnosisSequence
+	}
+	return nil
+}
+
+func (f *itemMembers) slots() [10]*value {
+	return [...]*value{&f.sequence, &f.productOrService, &f.servicedPeriod, &f.servicedDate, &f.quantity,
+		&f.factor, &f.unitPrice, &f.net, &f.extension, &f.diagnosisSequence}
 }

@@ -30,16 +30,25 @@ func get(v value, key string) value {
 	if v == nil || v.Type() != fastjson.TypeObject {
 		return nil
 	}
-	x := v.Get(key)
+	return notNull(v.Get(key))
+}
+
+// notNull is x, or nil for a JSON null.
+func notNull(x value) value {
 	if x == nil || x.Type() == fastjson.TypeNull {
 		return nil
 	}
 	return x
 }
 
+// The readers below come in pairs: f(v, key) looks the member up, fAt(v,
+// key, x) reads x, the member already found (by get, or by a walk over
+// all the members, as feeLine does), and names it v's key in a refusal.
+
 // obj returns the member key, which must be an object.
-func obj(v value, key string) (value, error) {
-	x := get(v, key)
+func obj(v value, key string) (value, error) { return objAt(v, key, get(v, key)) }
+
+func objAt(v value, key string, x value) (value, error) {
 	if x != nil && x.Type() != fastjson.TypeObject {
 		return nil, wrongType(v, member(key), "object")
 	}
@@ -73,8 +82,9 @@ func raw(v value, key string) []byte {
 // list returns the member key, which must be an array. A lone object where
 // FHIR wants an array (a common slip in HIS exports) is taken as an array
 // of one.
-func list(v value, key string) ([]value, error) {
-	x := get(v, key)
+func list(v value, key string) ([]value, error) { return listAt(v, key, get(v, key)) }
+
+func listAt(v value, key string, x value) ([]value, error) {
 	if x == nil {
 		return nil, nil
 	}
@@ -94,8 +104,9 @@ func list(v value, key string) ([]value, error) {
 // them (a conversion the compiler makes without allocating, as the parsers
 // keep nothing) and copy them only into a refusal. A Claim has three
 // numbers an item.
-func number(v value, key string) ([]byte, error) {
-	x := get(v, key)
+func number(v value, key string) ([]byte, error) { return numberAt(v, key, get(v, key)) }
+
+func numberAt(v value, key string, x value) ([]byte, error) {
 	if x == nil {
 		return nil, nil
 	}
@@ -112,7 +123,10 @@ func number(v value, key string) ([]byte, error) {
 // integer returns the member key, which must be a whole number; ok is
 // false when it is absent.
 func integer(v value, key string) (n int, ok bool, err error) {
-	x := get(v, key)
+	return integerAt(v, key, get(v, key))
+}
+
+func integerAt(v value, key string, x value) (n int, ok bool, err error) {
 	if x == nil {
 		return 0, false, nil
 	}
