@@ -54,8 +54,7 @@ func feeLines(c value, items []value, v visit, diags diagSet, batch string) ([]s
 
 // feeLine reads one Claim.item into l and returns its sequence.
 func feeLine(it value, v visit, diags diagSet, batch string, l *settlement.FeeLine) (int, error) {
-	var f itemMembers
-	f.find(it)
+	f := findMembers(it)
 	seq, _, err := integerAt(it, "sequence", f.sequence)
 	if err != nil {
 		return 0, err
@@ -221,69 +220,66 @@ type itemMembers struct {
 	factor, unitPrice, net, extension, diagnosisSequence value
 }
 
-// find fills f from the object it.
-func (f *itemMembers) find(it value) {
-	if it.fj != nil {
-		f.findEach(it)
-		return
-	}
-	d := it.d
-	for c := it.i + 1; c < it.end; c = d.nodes[c].end {
-		x := &d.nodes[c]
-		if slot := f.slot(d.src[x.key[0]:x.key[1]]); slot != nil && *slot == nil {
-			*slot = x
-		}
-	}
-	// A null member was taken (a later one of its key must not be) and
-	// reads as absent.
-	for _, slot := range f.slots() {
-		*slot = notNull(*slot)
-	}
-}
-
-// findEach fills f by looking each key up: the fallback's way.
-func (f *itemMembers) findEach(it value) {
-	for _, slot := range f.slots() {
-		*slot = nil
-	}
-	for _, k := range itemKeys {
-		*f.slot([]byte(k)) = get(it, k)
-	}
-}
-
 // itemKeys are the keys of itemMembers, in its order.
 var itemKeys = [...]string{"sequence", "productOrService", "servicedPeriod", "servicedDate", "quantity",
 	"factor", "unitPrice", "net", "extension", "diagnosisSequence"}
 
-// slot is where the member key goes, or nil for a key feeLine does not
-// read.
-func (f *itemMembers) slot(key []byte) *value {
+// itemKey is the place of key in itemKeys, or -1.
+func itemKey(key []byte) int {
 	switch string(key) {
 	case "sequence":
-		return &f.sequence
+		return 0
 	case "productOrService":
-		return &f.productOrService
+		return 1
 	case "servicedPeriod":
-		return &f.servicedPeriod
+		return 2
 	case "servicedDate":
-		return &f.servicedDate
+		return 3
 	case "quantity":
-		return &f.quantity
+		return 4
 	case "factor":
-		return &f.factor
+		return 5
 	case "unitPrice":
-		return &f.unitPrice
+		return 6
 	case "net":
-		return &f.net
+		return 7
 	case "extension":
-		return &f.extension
+		return 8
 	case "diagnosisSequence":
-		return &f.diagnosisSequence
+		return 9
 	}
-	return nil
+	return -1
 }
 
-func (f *itemMembers) slots() [10]*value {
-	return [...]*value{&f.sequence, &f.productOrService, &f.servicedPeriod, &f.servicedDate, &f.quantity,
-		&f.factor, &f.unitPrice, &f.net, &f.extension, &f.diagnosisSequence}
+// findMembers reads the members of the object it. They are gathered in a
+// local array and returned by value: stores through a pointer would take
+// write barriers.
+func findMembers(it value) itemMembers {
+	if it.fj != nil {
+		return lookMembers(it)
+	}
+	var m [len(itemKeys)]value
+	d := it.d
+	for c := it.i + 1; c < it.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		if k := itemKey(d.src[x.key[0]:x.key[1]]); k >= 0 && m[k] == nil {
+			m[k] = x
+		}
+	}
+	// A null member was taken (a later one of its key must not be) and
+	// reads as absent.
+	for k := range m {
+		m[k] = notNull(m[k])
+	}
+	return itemMembers{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]}
+}
+
+// lookMembers reads the members of it by looking each key up, as the
+// fallback does: what findMembers must agree with (tests).
+func lookMembers(it value) itemMembers {
+	var m [len(itemKeys)]value
+	for k, key := range itemKeys {
+		m[k] = get(it, key)
+	}
+	return itemMembers{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // sameMembers fails t when, for some object of body's tape, the one walk
-// of itemMembers.find finds other members than looking each key up.
+// of findMembers finds other members than looking each key up.
 func sameMembers(t interface {
 	Helper()
 	Fatalf(string, ...any)
@@ -27,9 +27,7 @@ func sameMembers(t interface {
 		if x.kind != fastjson.TypeObject {
 			continue
 		}
-		var walked, looked itemMembers
-		walked.find(x)
-		looked.findEach(x)
+		walked, looked := findMembers(x), lookMembers(x)
 		if walked != looked {
 			t.Fatalf("%s\nobject %d: walk %+v, lookups %+v", body, i, walked, looked)
 		}
@@ -45,7 +43,7 @@ func TestItemMembersOnTheGoldens(t *testing.T) {
 	sameMembers(t, []byte(`{"quantity":{"value":1},"quantity":null,"Net":1,"nett":2,"":3}`))
 }
 
-// TestItemMembersOnVariations checks find against the lookups, and the
+// TestItemMembersOnVariations checks findMembers against the lookups, and the
 // tape against the tree, on goldens mutated as TestTapeAgreesOnVariations
 // does, on the messages with items.
 func TestItemMembersOnVariations(t *testing.T) {
