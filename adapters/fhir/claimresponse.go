@@ -148,13 +148,7 @@ func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	w.key("adjudication")
 	w.open('[')
 	w.categoryAmount(submittedHead, l.Amount)
-	w.open('{')
-	w.concept("category", csHL7Adjud, "eligible", "")
-	if l.Class != "" {
-		w.concept("reason", csChrgitmLv, string(l.Class), classNames[l.Class])
-	}
-	w.money("amount", l.Inscp)
-	w.close('}')
+	w.categoryAmount(eligibleHead(l.Class), l.Inscp)
 	for i, p := range lineParts {
 		if v := p.of(l); v != 0 {
 			w.categoryAmount(linePartHeads[i], v)
@@ -229,7 +223,31 @@ var (
 	linePartHeads [len(lineParts)]string
 	submittedHead = categoryHead(csHL7Adjud, "submitted", "amount") + `{"value":`
 	selfPayHead   = categoryHead(csAdjudication, "selfpay_prop", "value")
+	eligibleHeads = map[settlement.ItemClass]string{}
 )
+
+// eligibleHead is the head of a line's eligible amount, with the line's
+// class as its reason: made once for each class there is (the class's
+// display would otherwise be escaped on every line).
+func eligibleHead(c settlement.ItemClass) string {
+	if h, ok := eligibleHeads[c]; ok {
+		return h
+	}
+	return makeEligibleHead(c)
+}
+
+// makeEligibleHead is what open, two concepts and key write for a line's
+// eligible amount.
+func makeEligibleHead(c settlement.ItemClass) string {
+	var w writer
+	w.open('{')
+	w.concept("category", csHL7Adjud, "eligible", "")
+	if c != "" {
+		w.concept("reason", csChrgitmLv, string(c), classNames[c])
+	}
+	w.key("amount")
+	return string(w.b) + `{"value":`
+}
 
 func init() {
 	for i, t := range settlementTotals {
@@ -237,6 +255,9 @@ func init() {
 	}
 	for i, p := range lineParts {
 		linePartHeads[i] = categoryHead(csAdjudication, p.code, "amount") + `{"value":`
+	}
+	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC} {
+		eligibleHeads[c] = makeEligibleHead(c)
 	}
 }
 

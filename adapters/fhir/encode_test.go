@@ -160,3 +160,30 @@ func TestConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestEligibleHeads checks the premade eligible amounts against writing
+// them element by element, for every class and one the package does not
+// know.
+func TestEligibleHeads(t *testing.T) {
+	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC, "9", "乙\"类"} {
+		for _, f := range []settlement.Fen{0, 1, -250, 123456} {
+			var want writer
+			want.open('[')
+			want.open('{')
+			want.concept("category", csHL7Adjud, "eligible", "")
+			if c != "" {
+				want.concept("reason", csChrgitmLv, string(c), classNames[c])
+			}
+			want.money("amount", f)
+			want.close('}')
+			want.close(']')
+			var got writer
+			got.open('[')
+			got.categoryAmount(eligibleHead(c), f)
+			got.close(']')
+			if string(got.b) != string(want.b) {
+				t.Errorf("class %q, %d fen:\n got %s\nwant %s", c, f, got.b, want.b)
+			}
+		}
+	}
+}
