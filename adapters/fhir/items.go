@@ -125,30 +125,29 @@ func itemCodes(it, x value, l *settlement.FeeLine) error {
 	if err != nil {
 		return err
 	}
-	national, own := -1, -1
-	for k, cd := range codings {
-		if len(raw(cd, "code")) == 0 {
+	var national, own value // the code members
+	for _, cd := range codings {
+		sys, code := pair(cd, "system", "code")
+		if len(stringBytes(code)) == 0 {
 			continue
 		}
-		if string(raw(cd, "system")) == csMedList {
-			if national < 0 {
-				national = k
+		if string(stringBytes(sys)) == csMedList {
+			if national == nil {
+				national = code
 			}
-		} else if own < 0 {
-			own = k
+		} else if own == nil {
+			own = code
 		}
 	}
-	if national < 0 {
+	if national == nil {
 		return missingAt(it, ".productOrService.coding (system "+csMedList+")")
 	}
-	if l.MedListCodg, err = text(codings[national], "code"); err != nil {
-		return err
-	}
+	// The codes are strings (they have bytes), so reading them cannot
+	// refuse.
+	l.MedListCodg, _ = national.stringValue()
 	l.MedinsListCodg = l.MedListCodg
-	if own >= 0 {
-		if l.MedinsListCodg, err = text(codings[own], "code"); err != nil {
-			return err
-		}
+	if own != nil {
+		l.MedinsListCodg, _ = own.stringValue()
 	}
 	if len(l.MedListCodg) > 50 || !printable(l.MedListCodg) || len(l.MedinsListCodg) > 50 || !printable(l.MedinsListCodg) {
 		return badAt(ps, ".coding", "项目编码应为不超过 50 位的可见 ASCII 字符", "item codes have at most 50 printable ASCII characters")

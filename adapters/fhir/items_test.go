@@ -11,7 +11,7 @@ import (
 )
 
 // sameMembers fails t when, for some object of body's tape, the one walk
-// of findMembers finds other members than looking each key up.
+// of findMembers or pair finds other members than looking each key up.
 func sameMembers(t interface {
 	Helper()
 	Fatalf(string, ...any)
@@ -31,6 +31,12 @@ func sameMembers(t interface {
 		if walked != looked {
 			t.Fatalf("%s\nobject %d: walk %+v, lookups %+v", body, i, walked, looked)
 		}
+		for _, keys := range [][2]string{{"system", "code"}, {"value", "currency"}} {
+			x1, x2 := pair(x, keys[0], keys[1])
+			if x1 != get(x, keys[0]) || x2 != get(x, keys[1]) {
+				t.Fatalf("%s\nobject %d: pair %q differs from get", body, i, keys)
+			}
+		}
 	}
 }
 
@@ -41,6 +47,7 @@ func TestItemMembersOnTheGoldens(t *testing.T) {
 	// Repeated keys, nulls, keys feeLine does not read.
 	sameMembers(t, []byte(`{"net":null,"net":{"value":1},"sequence":1,"sequence":2,"x":3,"factor":null}`))
 	sameMembers(t, []byte(`{"quantity":{"value":1},"quantity":null,"Net":1,"nett":2,"":3}`))
+	sameMembers(t, []byte(`{"code":null,"system":"a","code":"b","system":"c","value":1,"currency":null,"currency":"CNY"}`))
 }
 
 // TestItemMembersOnVariations checks findMembers against the lookups, and the

@@ -179,14 +179,15 @@ func amountAt(v value, key string, x value) (f settlement.Fen, ok bool, err erro
 	if m == nil || err != nil {
 		return 0, false, err
 	}
-	val, err := number(m, "value")
+	vx, cx := pair(m, "value", "currency")
+	val, err := numberAt(m, "value", vx)
 	if err != nil {
 		return 0, false, err
 	}
 	if len(val) == 0 {
 		return 0, false, missingAt(m, ".value")
 	}
-	if cur := raw(m, "currency"); len(cur) > 0 && string(cur) != "CNY" {
+	if cur := stringBytes(cx); len(cur) > 0 && string(cur) != "CNY" {
 		return 0, false, unknownAt(m, ".currency", string(cur), "CNY")
 	}
 	if f, err = settlement.ParseFen(string(val)); err != nil {
