@@ -141,27 +141,26 @@ var lineParts = [...]struct {
 // class as reason) in HL7's categories, then the other parts of the split
 // and the self-pay ratio under their national names.
 func itemAdjudication(w *writer, l *settlement.LineSplit) {
-	w.open('{')
+	// The item is appended whole to a local slice, stored once: what
+	// open, key, int, categoryAmount and close write.
+	w.sep()
 	seq, _ := strconv.Atoi(l.FeedetlSn) // feedetl_sn is the item's sequence
-	w.key("itemSequence")
-	w.int(seq)
-	w.key("adjudication")
-	w.open('[')
-	w.categoryAmount(submittedHead, l.Amount)
-	w.categoryAmount(eligibleHead(l.Class), l.Inscp)
+	b := append(w.b, `{"itemSequence":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `,"adjudication":[`...)
+	b = appendCategoryAmount(b, submittedHead, l.Amount)
+	b = appendCategoryAmount(append(b, ','), eligibleHead(l.Class), l.Inscp)
 	for i, p := range lineParts {
 		if v := p.of(l); v != 0 {
-			w.categoryAmount(linePartHeads[i], v)
+			b = appendCategoryAmount(append(b, ','), linePartHeads[i], v)
 		}
 	}
 	if l.SelfPay != 0 {
-		w.sep()
-		b := append(w.b, selfPayHead...)
+		b = append(append(b, ','), selfPayHead...)
 		b = append(b, l.SelfPay.Fraction()...)
-		w.b = append(b, '}')
+		b = append(b, '}')
 	}
-	w.close(']')
-	w.close('}')
+	w.b = append(b, ']', '}')
 }
 
 // total is one ClaimResponse.total: its category and the amount it takes
@@ -275,7 +274,12 @@ func categoryHead(system, code, key string) string {
 // a Money's value: what open, concept, money and close write.
 func (w *writer) categoryAmount(head string, f settlement.Fen) {
 	w.sep()
-	b := append(w.b, head...)
+	w.b = appendCategoryAmount(w.b, head, f)
+}
+
+// appendCategoryAmount is categoryAmount without the comma.
+func appendCategoryAmount(b []byte, head string, f settlement.Fen) []byte {
+	b = append(b, head...)
 	b = appendFen(b, f)
-	w.b = append(b, `,"currency":"CNY"}}`...)
+	return append(b, `,"currency":"CNY"}}`...)
 }
