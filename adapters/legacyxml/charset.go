@@ -363,35 +363,11 @@ func appendGBK(out *strings.Builder, run []byte) bool {
 			return false
 		}
 	}
-	// The characters are encoded here, a stack buffer at a time: WriteRune
-	// costs a call and a check of the Builder's state for each.
-	var buf [240]byte
-	n := 0
 	for i := 0; i < len(run); i += 2 {
-		if n > len(buf)-3 {
-			out.Write(buf[:n])
-			n = 0
-		}
 		j, _ := gbkIndex(run[i], run[i+1])
-		n += putBMP(buf[n:], t[j])
+		out.WriteRune(rune(t[j]))
 	}
-	out.Write(buf[:n])
 	return true
-}
-
-// putBMP writes r (not a surrogate: gbkTable holds none) in UTF-8 to b
-// and returns its length.
-func putBMP(b []byte, r uint16) int {
-	switch {
-	case r < 0x80:
-		b[0] = byte(r)
-		return 1
-	case r < 0x800:
-		b[0], b[1] = byte(0xC0|r>>6), byte(0x80|r&0x3F)
-		return 2
-	}
-	b[0], b[1], b[2] = byte(0xE0|r>>12), byte(0x80|r>>6&0x3F), byte(0x80|r&0x3F)
-	return 3
 }
 
 // charLen is the length of the character starting with the non-ASCII
