@@ -141,33 +141,26 @@ var lineParts = [...]struct {
 // class as reason) in HL7's categories, then the other parts of the split
 // and the self-pay ratio under their national names.
 func itemAdjudication(w *writer, l *settlement.LineSplit) {
-	w.open('{')
+	// The item is appended whole to a local slice, stored once: what
+	// open, key, int, categoryAmount and close write.
+	w.sep()
 	seq, _ := strconv.Atoi(l.FeedetlSn) // feedetl_sn is the item's sequence
-	w.key("itemSequence")
-	w.int(seq)
-	w.key("adjudication")
-	w.open('[')
-	w.categoryAmount(submittedHead, l.Amount)
-	w.open('{')
-	w.concept("category", csHL7Adjud, "eligible", "")
-	if l.Class != "" {
-		w.concept("reason", csChrgitmLv, string(l.Class), classNames[l.Class])
-	}
-	w.money("amount", l.Inscp)
-	w.close('}')
+	b := append(w.b, `{"itemSequence":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `,"adjudication":[`...)
+	b = appendCategoryAmount(b, submittedHead, l.Amount)
+	b = appendCategoryAmount(append(b, ','), eligibleHead(l.Class), l.Inscp)
 	for i, p := range lineParts {
 		if v := p.of(l); v != 0 {
-			w.categoryAmount(linePartHeads[i], v)
+			b = appendCategoryAmount(append(b, ','), linePartHeads[i], v)
 		}
 	}
 	if l.SelfPay != 0 {
-		w.sep()
-		b := append(w.b, selfPayHead...)
+		b = append(append(b, ','), selfPayHead...)
 		b = append(b, l.SelfPay.Fraction()...)
-		w.b = append(b, '}')
+		b = append(b, '}')
 	}
-	w.close(']')
-	w.close('}')
+	w.b = append(b, ']', '}')
 }
 
 // total is one ClaimResponse.total: its category and the amount it takes
@@ -229,7 +222,31 @@ var (
 	linePartHeads [len(lineParts)]string
 	submittedHead = categoryHead(csHL7Adjud, "submitted", "amount") + `{"value":`
 	selfPayHead   = categoryHead(csAdjudication, "selfpay_prop", "value")
+	eligibleHeads = map[settlement.ItemClass]string{}
 )
+
+// eligibleHead is the head of a line's eligible amount, with the line's
+// class as its reason: made once for each class there is (the class's
+// display would otherwise be escaped on every line).
+func eligibleHead(c settlement.ItemClass) string {
+	if h, ok := eligibleHeads[c]; ok {
+		return h
+	}
+	return makeEligibleHead(c)
+}
+
+// makeEligibleHead is what open, two concepts and key write for a line's
+// eligible amount.
+func makeEligibleHead(c settlement.ItemClass) string {
+	var w writer
+	w.open('{')
+	w.concept("category", csHL7Adjud, "eligible", "")
+	if c != "" {
+		w.concept("reason", csChrgitmLv, string(c), classNames[c])
+	}
+	w.key("amount")
+	return string(w.b) + `{"value":`
+}
 
 func init() {
 	for i, t := range settlementTotals {
@@ -237,6 +254,9 @@ func init() {
 	}
 	for i, p := range lineParts {
 		linePartHeads[i] = categoryHead(csAdjudication, p.code, "amount") + `{"value":`
+	}
+	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC} {
+		eligibleHeads[c] = makeEligibleHead(c)
 	}
 }
 
@@ -254,7 +274,12 @@ func categoryHead(system, code, key string) string {
 // a Money's value: what open, concept, money and close write.
 func (w *writer) categoryAmount(head string, f settlement.Fen) {
 	w.sep()
-	b := append(w.b, head...)
+	w.b = appendCategoryAmount(w.b, head, f)
+}
+
+// appendCategoryAmount is categoryAmount without the comma.
+func appendCategoryAmount(b []byte, head string, f settlement.Fen) []byte {
+	b = append(b, head...)
 	b = appendFen(b, f)
-	w.b = append(b, `,"currency":"CNY"}}`...)
+	return append(b, `,"currency":"CNY"}}`...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -159,4 +160,95 @@ func TestConcurrent(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+// TestEligibleHeads checks the premade eligible amounts against writing
+// them element by element, for every class and one the package does not
+// know.
+func TestEligibleHeads(t *testing.T) {
+	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC, "9", "乙\"类"} {
+		for _, f := range []settlement.Fen{0, 1, -250, 123456} {
+			var want writer
+			want.open('[')
+			want.open('{')
+			want.concept("category", csHL7Adjud, "eligible", "")
+			if c != "" {
+				want.concept("reason", csChrgitmLv, string(c), classNames[c])
+			}
+			want.money("amount", f)
+			want.close('}')
+			want.close(']')
+			var got writer
+			got.open('[')
+			got.categoryAmount(eligibleHead(c), f)
+			got.close(']')
+			if string(got.b) != string(want.b) {
+				t.Errorf("class %q, %d fen:\n got %s\nwant %s", c, f, got.b, want.b)
+			}
+		}
+	}
+}
+
+// itemAdjudicationByElement is itemAdjudication written element by
+// element, as it was before it appended the item whole.
+func itemAdjudicationByElement(w *writer, l *settlement.LineSplit) {
+	w.open('{')
+	seq, _ := strconv.Atoi(l.FeedetlSn)
+	w.key("itemSequence")
+	w.int(seq)
+	w.key("adjudication")
+	w.open('[')
+	w.categoryAmount(submittedHead, l.Amount)
+	w.categoryAmount(eligibleHead(l.Class), l.Inscp)
+	for i, p := range lineParts {
+		if v := p.of(l); v != 0 {
+			w.categoryAmount(linePartHeads[i], v)
+		}
+	}
+	if l.SelfPay != 0 {
+		w.sep()
+		w.b = append(append(w.b, selfPayHead...), l.SelfPay.Fraction()...)
+		w.b = append(w.b, '}')
+	}
+	w.close(']')
+	w.close('}')
+}
+
+func TestItemAdjudicationAsByElement(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		fen := func(name string) settlement.Fen {
+			return settlement.Fen(rapid.SampledFrom([]int64{0, 0, 1, -5, 12400, 999999999}).Draw(t, name))
+		}
+		var lines []settlement.LineSplit
+		for range rapid.IntRange(1, 3).Draw(t, "lines") {
+			l := settlement.LineSplit{Class: settlement.ItemClass(rapid.SampledFrom([]string{"", "A", "B", "C", "x"}).Draw(t, "class")),
+				Inscp: fen("inscp"), Fulamt: fen("fulamt"), Overlmt: fen("overlmt"),
+				Preselfpay: fen("preselfpay"), HospPart: fen("hosp"),
+				SelfPay: settlement.BP(rapid.SampledFrom([]int64{0, 1, 1000, 10000}).Draw(t, "selfpay"))}
+			l.Amount = fen("amount")
+			l.FeedetlSn = rapid.SampledFrom([]string{"1", "17", "x", ""}).Draw(t, "sn")
+			lines = append(lines, l)
+		}
+		var got, want writer
+		for _, w := range []*writer{&got, &want} {
+			w.open('{')
+			w.key("item")
+			w.open('[')
+		}
+		for i := range lines {
+			itemAdjudication(&got, &lines[i])
+			itemAdjudicationByElement(&want, &lines[i])
+		}
+		for _, w := range []*writer{&got, &want} {
+			w.close(']')
+			w.key("next")
+			w.int(1)
+			w.close('}')
+		}
+		// Bits above the depth are stale: open clears them before use.
+		live := uint64(1)<<(want.depth+1) - 1
+		if string(got.b) != string(want.b) || got.depth != want.depth || got.filled&live != want.filled&live {
+			t.Fatalf("\n got %s\nwant %s", got.b, want.b)
+		}
+	})
 }

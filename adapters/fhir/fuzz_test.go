@@ -18,7 +18,8 @@ import (
 // must give steps with kind, hospital, msgid and digest, decode the same a
 // second time, and encode a reply (valid JSON) to synthetic answers. And
 // the tape and fastjson's tree must read every body alike (see
-// tape_test.go).
+// tape_test.go), and an item's members be found in one walk as by
+// lookups (items_test.go).
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/decode/*.json")
 	for _, file := range files {
@@ -35,6 +36,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		agree(t, body)
+		sameMembers(t, body)
 		m, err := Decode(body)
 		if err != nil {
 			e := settlement.AsError(err)

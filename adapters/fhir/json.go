@@ -30,16 +30,54 @@ func get(v value, key string) value {
 	if v == nil || v.Type() != fastjson.TypeObject {
 		return nil
 	}
-	x := v.Get(key)
+	return notNull(v.Get(key))
+}
+
+// pair is get(v, k1), get(v, k2), found on a tape in one walk over v's
+// members: a Coding's system and code, a Money's value and currency, read
+// for every item.
+func pair(v value, k1, k2 string) (x1, x2 value) {
+	if v == nil || v.fj != nil || v.kind != fastjson.TypeObject {
+		return get(v, k1), get(v, k2)
+	}
+	d := v.d
+	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		key := d.src[x.key[0]:x.key[1]]
+		if x1 == nil && string(key) == k1 {
+			x1 = x
+		} else if x2 == nil && string(key) == k2 {
+			x2 = x
+		}
+	}
+	return notNull(x1), notNull(x2)
+}
+
+// stringBytes is raw for a member already found.
+func stringBytes(x value) []byte {
+	if x == nil {
+		return nil
+	}
+	b, _ := x.StringBytes()
+	return b
+}
+
+// notNull is x, or nil for a JSON null.
+func notNull(x value) value {
 	if x == nil || x.Type() == fastjson.TypeNull {
 		return nil
 	}
 	return x
 }
 
+// The readers below come in pairs: f(v, key) looks the member up, fAt(v,
+// key, x) reads x, the member already found (by get, or by a walk over
+// all the members, as feeLine does), and names it v's key in a refusal.
+
 // obj returns the member key, which must be an object.
-func obj(v value, key string) (value, error) {
-	x := get(v, key)
+func obj(v value, key string) (value, error) { return objAt(v, key, get(v, key)) }
+
+func objAt(v value, key string, x value) (value, error) {
 	if x != nil && x.Type() != fastjson.TypeObject {
 		return nil, wrongType(v, member(key), "object")
 	}
@@ -47,8 +85,9 @@ func obj(v value, key string) (value, error) {
 }
 
 // text returns the member key, which must be a string, as a Go string.
-func text(v value, key string) (string, error) {
-	x := get(v, key)
+func text(v value, key string) (string, error) { return textAt(v, key, get(v, key)) }
+
+func textAt(v value, key string, x value) (string, error) {
 	if x == nil {
 		return "", nil
 	}
@@ -61,20 +100,14 @@ func text(v value, key string) (string, error) {
 
 // raw returns the bytes of a string member for comparing, without copying
 // them; a member of another type reads as absent.
-func raw(v value, key string) []byte {
-	x := get(v, key)
-	if x == nil {
-		return nil
-	}
-	b, _ := x.StringBytes()
-	return b
-}
+func raw(v value, key string) []byte { return stringBytes(get(v, key)) }
 
 // list returns the member key, which must be an array. A lone object where
 // FHIR wants an array (a common slip in HIS exports) is taken as an array
 // of one.
-func list(v value, key string) ([]value, error) {
-	x := get(v, key)
+func list(v value, key string) ([]value, error) { return listAt(v, key, get(v, key)) }
+
+func listAt(v value, key string, x value) ([]value, error) {
 	if x == nil {
 		return nil, nil
 	}
@@ -94,8 +127,9 @@ func list(v value, key string) ([]value, error) {
 // them (a conversion the compiler makes without allocating, as the parsers
 // keep nothing) and copy them only into a refusal. A Claim has three
 // numbers an item.
-func number(v value, key string) ([]byte, error) {
-	x := get(v, key)
+func number(v value, key string) ([]byte, error) { return numberAt(v, key, get(v, key)) }
+
+func numberAt(v value, key string, x value) ([]byte, error) {
 	if x == nil {
 		return nil, nil
 	}
@@ -112,7 +146,10 @@ func number(v value, key string) ([]byte, error) {
 // integer returns the member key, which must be a whole number; ok is
 // false when it is absent.
 func integer(v value, key string) (n int, ok bool, err error) {
-	x := get(v, key)
+	return integerAt(v, key, get(v, key))
+}
+
+func integerAt(v value, key string, x value) (n int, ok bool, err error) {
 	if x == nil {
 		return 0, false, nil
 	}

@@ -50,8 +50,9 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 
 // dateTimeOf reads the member key of v, a FHIR date or dateTime, as the
 // national "yyyy-MM-dd HH:mm:ss" in China time; "" when absent.
-func dateTimeOf(v value, key string) (string, error) {
-	x := get(v, key)
+func dateTimeOf(v value, key string) (string, error) { return dateTimeAt(v, key, get(v, key)) }
+
+func dateTimeAt(v value, key string, x value) (string, error) {
 	if x == nil {
 		return "", nil
 	}
@@ -170,18 +171,23 @@ func fhirTime(t time.Time) string { return t.In(chinaTime).Format("2006-01-02T15
 // amount reads a Money (the member key of v): CNY or no currency, at most
 // two decimals. ok is false when it is absent.
 func amount(v value, key string) (f settlement.Fen, ok bool, err error) {
-	m, err := obj(v, key)
+	return amountAt(v, key, get(v, key))
+}
+
+func amountAt(v value, key string, x value) (f settlement.Fen, ok bool, err error) {
+	m, err := objAt(v, key, x)
 	if m == nil || err != nil {
 		return 0, false, err
 	}
-	val, err := number(m, "value")
+	vx, cx := pair(m, "value", "currency")
+	val, err := numberAt(m, "value", vx)
 	if err != nil {
 		return 0, false, err
 	}
 	if len(val) == 0 {
 		return 0, false, missingAt(m, ".value")
 	}
-	if cur := raw(m, "currency"); len(cur) > 0 && string(cur) != "CNY" {
+	if cur := stringBytes(cx); len(cur) > 0 && string(cur) != "CNY" {
 		return 0, false, unknownAt(m, ".currency", string(cur), "CNY")
 	}
 	if f, err = settlement.ParseFen(string(val)); err != nil {

@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzDecode: whatever the bytes, Decode returns a request set that can be
-// submitted and answered, or a *settlement.Error; it never panics.
+// submitted and answered, or a *settlement.Error; it never panics. And
+// the GBK table reads the body as the decoder does.
 func FuzzDecode(f *testing.F) {
 	for _, file := range decodeFiles(f) {
 		b, err := os.ReadFile(file)
@@ -19,6 +20,13 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, cs := range []charset{csGBK, csGB2312} {
+			got, gotErr := transcodeStringWith(decoder(cs), body, cs, true)
+			want, wantErr := transcodeStringWith(decoder(cs), body, cs, false)
+			if got != want || (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("% x: table %q (%v), decoder %q (%v)", body, got, gotErr, want, wantErr)
+			}
+		}
 		m, err := Decode(body)
 		if err != nil {
 			if settlement.AsError(err) == nil {
