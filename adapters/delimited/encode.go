@@ -171,27 +171,27 @@ func (w *writer) lines(ls []settlement.LineSplit) {
 	w.fen(preselfpay)
 	w.fen(inscp)
 	w.fen(hosp)
-	// The rows of the lines are written to a local slice: see appendScaled.
+	// The rows of the lines are written to a local slice: see appendStr.
 	b := w.b
 	for i := range ls {
 		l := &ls[i]
 		b = append(b, '\n')
 		b = appendStr(b, l.FeedetlSn)
 		b = append(b, '\t')
-		b = appendScaled(b, int64(l.Amount), 2)
+		b = settlement.AppendScaled(b, int64(l.Amount), 2)
 		b = append(b, '\t')
 		b = l.Qty.Append(b)
 		b = append(b, '\t')
 		b = l.Price.Append(b)
 		b = append(b, '\t')
 		if l.PriceCap > 0 {
-			b = appendScaled(b, int64(l.PriceCap), 2)
+			b = settlement.AppendScaled(b, int64(l.PriceCap), 2)
 		} // else no price cap: an empty column
 		b = append(b, '\t')
-		b = appendScaled(b, int64(l.SelfPay), 4)
+		b = settlement.AppendScaled(b, int64(l.SelfPay), 4)
 		for _, f := range [...]settlement.Fen{l.Fulamt, l.Overlmt, l.Preselfpay, l.Inscp, l.HospPart} {
 			b = append(b, '\t')
-			b = appendScaled(b, int64(f), 2)
+			b = settlement.AppendScaled(b, int64(f), 2)
 		}
 		b = append(b, '\t')
 		b = appendStr(b, string(l.Class))

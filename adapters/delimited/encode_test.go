@@ -167,20 +167,6 @@ func TestValuesCannotShiftColumns(t *testing.T) {
 	}
 }
 
-// TestScaled: amounts and ratios are written as the settlement types print
-// them.
-func TestScaled(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-100000, 100000)).Draw(t, "v")
-		if got, want := string(appendScaled(nil, v, 2)), settlement.Fen(v).String(); got != want {
-			t.Fatalf("appendScaled(%d, 2) = %q, want %q", v, got, want)
-		}
-		if got, want := string(appendScaled(nil, v, 4)), settlement.BP(v).Fraction(); got != want {
-			t.Fatalf("appendScaled(%d, 4) = %q, want %q", v, got, want)
-		}
-	})
-}
-
 // TestFieldScanners: the field scanners agree with the strings package.
 func TestFieldScanners(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {

@@ -38,7 +38,9 @@ func (w *writer) str(s string) {
 
 func isReplySeparator(c byte) bool { return c == '^' || c == '\t' || c == '\n' || c == '\r' }
 
-// appendStr is str's work on a slice of its own (see appendScaled).
+// appendStr is str's work on a slice of its own rather than on w.b:
+// appending through w would store w.b's pointer at every step, each store a
+// write barrier while the collector marks.
 func appendStr(b []byte, s string) []byte {
 	clean := true
 	for i := 0; i < len(s) && clean; i++ {
@@ -79,40 +81,7 @@ func (w *writer) fen(f settlement.Fen) { w.scaled(int64(f), 2) }
 // is 0.7000.
 func (w *writer) scaled(v int64, scale int) {
 	w.sep()
-	w.b = appendScaled(w.b, v, scale)
-}
-
-// appendScaled works on a slice of its own rather than on w.b: appending
-// through w would store w.b's pointer at every step, each store a write
-// barrier while the collector marks. The digits are written from the last
-// one back into a buffer on the stack, then copied once: a fee line has
-// seven amounts. scale is at most 18.
-func appendScaled(b []byte, v int64, scale int) []byte {
-	u := uint64(v)
-	if v < 0 {
-		u = -u
-	}
-	var buf [40]byte // sign, 20 digits, point and the places
-	i := len(buf)
-	for range scale {
-		i--
-		buf[i] = '0' + byte(u%10)
-		u /= 10
-	}
-	i--
-	buf[i] = '.'
-	for {
-		i--
-		buf[i] = '0' + byte(u%10)
-		if u /= 10; u == 0 {
-			break
-		}
-	}
-	if v < 0 {
-		i--
-		buf[i] = '-'
-	}
-	return append(b, buf[i:]...)
+	w.b = settlement.AppendScaled(w.b, v, scale)
 }
 
 // appendPadded writes v with leading zeros to width digits.

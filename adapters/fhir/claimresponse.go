@@ -280,6 +280,6 @@ func (w *writer) categoryAmount(head string, f settlement.Fen) {
 // appendCategoryAmount is categoryAmount without the comma.
 func appendCategoryAmount(b []byte, head string, f settlement.Fen) []byte {
 	b = append(b, head...)
-	b = appendFen(b, f)
+	b = f.Append(b)
 	return append(b, `,"currency":"CNY"}}`...)
 }

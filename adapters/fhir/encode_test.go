@@ -104,20 +104,6 @@ func TestAppendString(t *testing.T) {
 	}
 }
 
-func TestAppendFen(t *testing.T) {
-	for f, want := range map[settlement.Fen]string{0: "0.00", 5: "0.05", 1234: "12.34", -1: "-0.01", -123456: "-1234.56", 100: "1.00"} {
-		if got := string(appendFen(nil, f)); got != want {
-			t.Errorf("appendFen(%d) = %s, want %s", f, got, want)
-		}
-	}
-	rapid.Check(t, func(t *rapid.T) {
-		f := settlement.Fen(rapid.Int64().Draw(t, "f"))
-		if got, want := string(appendFen([]byte("x"), f)), "x"+f.String(); got != want {
-			t.Fatalf("appendFen(%d) = %s, want %s", f, got, want)
-		}
-	})
-}
-
 // TestConcurrent decodes and encodes from several goroutines at once: the
 // pooled parsers and buffers must not leak one message into another (run
 // it with -race).

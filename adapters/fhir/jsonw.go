@@ -103,33 +103,8 @@ func (w *writer) money(k string, f settlement.Fen) {
 	w.key(k)
 	w.keyed = false
 	b := append(w.b, `{"value":`...)
-	b = appendFen(b, f)
+	b = f.Append(b)
 	w.b = append(b, `,"currency":"CNY"}`...)
-}
-
-// appendFen appends fen as yuan with two decimals: 1234 is 12.34. The
-// digits are written from the last one back into a buffer on the stack
-// and copied once: a reply has several amounts an item.
-func appendFen(b []byte, f settlement.Fen) []byte {
-	u := uint64(f)
-	if f < 0 {
-		u = -u
-	}
-	var buf [24]byte // sign, 20 digits and the point
-	i := len(buf) - 3
-	buf[i], buf[i+1], buf[i+2] = '.', byte('0'+u%100/10), byte('0'+u%10)
-	for u /= 100; ; {
-		i--
-		buf[i] = byte('0' + u%10)
-		if u /= 10; u == 0 {
-			break
-		}
-	}
-	if f < 0 {
-		i--
-		buf[i] = '-'
-	}
-	return append(b, buf[i:]...)
 }
 
 // concept writes a CodeableConcept of one coding in one of this package's

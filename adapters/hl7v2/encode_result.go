@@ -201,7 +201,6 @@ func (w *writer) decimal(v int64, scale int, trim bool) {
 	}
 }
 
-
 // flag adds a national 0/1 flag.
 func (w *writer) flag(v bool) {
 	if v {
