@@ -408,25 +408,25 @@ func appendFeeOutput(b []byte, lines []settlement.LineSplit) []byte {
 		b = append(b, `{"feedetl_sn":`...)
 		b = appendJSONString(b, l.FeedetlSn)
 		b = append(b, `,"det_item_fee_sumamt":`...)
-		b = appendFen(b, l.Amount)
+		b = l.Amount.Append(b)
 		b = append(b, `,"cnt":`...)
 		b = l.Qty.Append(b)
 		b = append(b, `,"pric":`...)
 		b = l.Price.Append(b)
 		b = append(b, `,"pric_uplmt_amt":`...)
 		if l.PriceCap > 0 {
-			b = appendFen(b, l.PriceCap)
+			b = l.PriceCap.Append(b)
 		} else {
 			b = append(b, noPriceCap...)
 		}
 		b = append(b, `,"selfpay_prop":`...)
-		b = appendBP(b, l.SelfPay)
+		b = settlement.AppendScaled(b, int64(l.SelfPay), 4)
 		for _, f := range [...]struct {
 			key string
 			v   settlement.Fen
 		}{{`,"fulamt_ownpay_amt":`, l.Fulamt}, {`,"overlmt_amt":`, l.Overlmt}, {`,"preselfpay_amt":`, l.Preselfpay}, {`,"inscp_scp_amt":`, l.Inscp}} {
 			b = append(b, f.key...)
-			b = appendFen(b, f.v)
+			b = f.v.Append(b)
 		}
 		b = append(b, `,"chrgitm_lv":`...)
 		b = appendJSONString(b, string(l.Class))
@@ -439,31 +439,6 @@ func appendFeeOutput(b []byte, lines []settlement.LineSplit) []byte {
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
-}
-
-// appendFen writes an amount as Fen.Append does, with constant divisors
-// and no buffer between: 12400.00, -0.50. A fee answer has six a line.
-func appendFen(b []byte, f settlement.Fen) []byte {
-	u := uint64(f)
-	if f < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	r := u % 100
-	b = strconv.AppendUint(b, u/100, 10)
-	return append(b, '.', byte('0'+r/10), byte('0'+r%10))
-}
-
-// appendBP writes basis points as BP.Fraction does: 0.7000.
-func appendBP(b []byte, v settlement.BP) []byte {
-	u := uint64(v)
-	if v < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	r := u % 10000
-	b = strconv.AppendUint(b, u/10000, 10)
-	return append(b, '.', byte('0'+r/1000), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
 }
 
 // envelope writes the response envelope as json.Marshal writes Response;

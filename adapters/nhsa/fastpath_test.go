@@ -129,15 +129,3 @@ func TestFeeOutputIsMarshal(t *testing.T) {
 		}
 	})
 }
-
-func TestAppendFenAndBP(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		v := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-20000, 20000)).Draw(t, "v")
-		if got, want := string(appendFen(nil, settlement.Fen(v))), string(settlement.Fen(v).Append(nil)); got != want {
-			t.Fatalf("fen %d: %s, want %s", v, got, want)
-		}
-		if got, want := string(appendBP(nil, settlement.BP(v))), settlement.BP(v).Fraction(); got != want {
-			t.Fatalf("bp %d: %s, want %s", v, got, want)
-		}
-	})
-}
