@@ -62,16 +62,7 @@ func TestItemMembersOnVariations(t *testing.T) {
 		}
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		name := rapid.SampledFrom(names).Draw(t, "message")
-		dec := json.NewDecoder(bytes.NewReader(bodies[name]))
-		dec.UseNumber()
-		v, err := parseJV(dec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range rapid.IntRange(1, 4).Draw(t, "mutations") {
-			v.mutate(t)
-		}
+		v := mutatedGolden(t, bodies, names, 1, 4)
 		var b strings.Builder
 		v.render(t, &b, false)
 		body := []byte(b.String())

@@ -144,6 +144,22 @@ var oddValues = []string{`null`, `true`, `false`, `0`, `-1`, `1.5`, `2`, `1e2`, 
 	`"2026-03-02"`, `"2026-03-02T08:30:00Z"`, `"12.345"`, `"CNY"`, `"USD"`, `{}`, `[]`, `[null]`, `[true]`, `[1]`,
 	`{"reference":"#pat"}`, `{"value":1}`, `"#enc"`, `"\u0041"`, `"a\"b"`, `"\/"`, `[{}]`, `99999999999999999999`}
 
+// mutatedGolden draws one of the golden messages and mutates it between
+// least and most times.
+func mutatedGolden(t *rapid.T, bodies map[string][]byte, names []string, least, most int) *jv {
+	name := rapid.SampledFrom(names).Draw(t, "message")
+	dec := json.NewDecoder(bytes.NewReader(bodies[name]))
+	dec.UseNumber()
+	v, err := parseJV(dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range rapid.IntRange(least, most).Draw(t, "mutations") {
+		v.mutate(t)
+	}
+	return v
+}
+
 func (v *jv) mutate(t *rapid.T) {
 	all := v.containers(nil)
 	c := rapid.SampledFrom(all).Draw(t, "container")
@@ -252,16 +268,7 @@ func TestTapeAgreesOnVariations(t *testing.T) {
 	}
 	var taken, all int
 	rapid.Check(t, func(t *rapid.T) {
-		name := rapid.SampledFrom(names).Draw(t, "message")
-		dec := json.NewDecoder(bytes.NewReader(bodies[name]))
-		dec.UseNumber()
-		v, err := parseJV(dec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range rapid.IntRange(0, 3).Draw(t, "mutations") {
-			v.mutate(t)
-		}
+		v := mutatedGolden(t, bodies, names, 0, 3)
 		var b strings.Builder
 		b.WriteString(rapid.SampledFrom([]string{"", "", " ", "\xef\xbb\xbf"}).Draw(t, "lead"))
 		v.render(t, &b, rapid.IntRange(0, 3).Draw(t, "escapes") == 0)
