@@ -24,7 +24,11 @@ const (
 	cmdComplete    commandType = 9 // the insured place's answer to a cross-province intent
 	// cmdWrites carries the leader's writes for requests it applied
 	// (writes.go); older nodes skip it and compute the requests themselves.
-	cmdWrites = 10 | ignoreUnknown
+	// cmdWritesJSON is the same from a leader of the version that stored
+	// visits as JSON: a node of that version must not take binary visits
+	// it cannot read, so this version's entries have a new type.
+	cmdWritesJSON = 10 | ignoreUnknown
+	cmdWrites     = 11 | ignoreUnknown
 
 	ignoreUnknown commandType = 0x80
 )

@@ -33,7 +33,11 @@ type entryWrites struct {
 }
 
 func isWrites(l *raft.Log) bool {
-	return l.Type == raft.LogCommand && len(l.Data) > 0 && commandType(l.Data[0]) == cmdWrites
+	if l.Type != raft.LogCommand || len(l.Data) == 0 {
+		return false
+	}
+	t := commandType(l.Data[0])
+	return t == cmdWrites || t == cmdWritesJSON
 }
 
 // encodeWrites is a writes entry: the type byte, a count, then per entry its

@@ -11,6 +11,7 @@
 // only then swaps it in.
 //
 // Keys are short prefixes followed by '/'-separated parts; values are JSON,
+// except visits, which have a binary layout (visitcodec.go), and are
 // S2-compressed above 256 bytes (codec.go), so badger copies a fifth of the
 // bytes on every replica. Decoded visits, persons, hospitals and
 // accumulators are kept beside the bytes they came from (hot.go) and reused

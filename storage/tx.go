@@ -742,10 +742,11 @@ func (tx *Tx) Verify() (Verification, error) {
 		}
 		h.Write(item.Key())
 		h.Write([]byte{0})
-		// The digest is over the plain values, so replicas that store a value
-		// compressed and uncompressed (a rolling upgrade) still agree.
+		// The digest is over the plain JSON values, so replicas that store a
+		// value compressed and uncompressed, or a visit as JSON and binary (a
+		// rolling upgrade), still agree.
 		err := item.Value(func(b []byte) error {
-			plain, err := plainValue(b)
+			plain, err := digestValue(b)
 			h.Write(plain)
 			return err
 		})
