@@ -284,6 +284,16 @@ func TestWritesEntryRoundTrip(t *testing.T) {
 	if !isWrites(&raft.Log{Type: raft.LogCommand, Data: data}) {
 		t.Fatal("not recognised as a writes entry")
 	}
+	// This version's entries carry binary visits: a node of the version
+	// before must skip them (a type it does not know, ignoreUnknown set),
+	// while entries from a leader of that version are still taken.
+	if commandType(data[0]) == cmdWritesJSON || commandType(data[0])&ignoreUnknown == 0 {
+		t.Fatalf("writes entry type %#x: an older node would take binary visits or stop", data[0])
+	}
+	older := append([]byte{byte(cmdWritesJSON)}, data[1:]...)
+	if !isWrites(&raft.Log{Type: raft.LogCommand, Data: older}) {
+		t.Fatal("a writes entry from an older leader is not recognised")
+	}
 	got, err := decodeWrites(data[1:])
 	must(t, err)
 	if len(got) != len(es) {
