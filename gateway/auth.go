@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"crypto/subtle"
-	"io"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -62,7 +60,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	if (!ok || h.Token == "") && s.forwardable(c, consensus.ErrNotLeader) && s.cfg.Ledger.Ready() != nil {
 		// A follower that has not yet received a new hospital's credentials
 		// lets the leader, whose state is authoritative, decide.
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+		body, err := readBody(c, s.cfg.MaxBodyBytes)
 		if err == nil {
 			s.forward(c, body)
 			c.Abort()

@@ -220,7 +220,7 @@ func (s *Server) routeCluster(g *gin.RouterGroup) {
 }
 
 func (s *Server) clusterChange(c *gin.Context, change func(context.Context, []byte) error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+	body, err := readBody(c, 1<<20)
 	if err != nil {
 		s.adminRefuse(c, settlement.Errorf(settlement.CodeBadConfig, "body too large"))
 		return

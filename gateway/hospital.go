@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -69,7 +68,7 @@ func (s *Server) formatOf(c *gin.Context) Format {
 func (s *Server) handleMessage(c *gin.Context) {
 	start := time.Now()
 	f := s.formatOf(c)
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	body, err := readBody(c, s.cfg.MaxBodyBytes)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -47,7 +46,7 @@ func (s *Server) handleDecide(c *gin.Context) {
 		adminError(c, http.StatusForbidden, "only the nodes of the cluster may ask for a decision")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxDecideBytes()))
+	body, err := readBody(c, s.maxDecideBytes())
 	var req settlement.Request
 	if err == nil {
 		err = json.Unmarshal(body, &req)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -224,5 +225,58 @@ func TestStaleReadsOnlyForReports(t *testing.T) {
 		if k.Report() {
 			t.Errorf("%s must not be read stale", k)
 		}
+	}
+}
+
+// Bodies are read whole or refused with the limit named, with and without
+// a declared length, over real HTTP.
+func TestBodyLimit(t *testing.T) {
+	golden, err := os.ReadFile("../adapters/nhsa/testdata/decode/2207.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	s := New(Config{Province: "150000", RequestTimeout: time.Second, MaxBodyBytes: int64(len(golden)),
+		Ledger: fakeLedger{submit: func(r settlement.Request) (settlement.Answer, error) {
+			got = []byte(r.MsgID)
+			return settlement.Answer{}, settlement.Errorf(settlement.CodeAlreadySettled, "S1")
+		}}})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	over := append(bytes.Clone(golden), ' ')
+	tests := []struct {
+		name    string
+		body    []byte
+		chunked bool
+		code    string
+	}{
+		{"declared length at the limit", golden, false, "E4202"},
+		{"declared length over the limit", over, false, string(settlement.CodeTooLarge)},
+		{"chunked at the limit", golden, true, "E4202"},
+		{"chunked over the limit", over, true, string(settlement.CodeTooLarge)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			var body io.Reader = bytes.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // hides the length: sent chunked
+			}
+			resp, err := http.Post(srv.URL+"/nhsa/2207", "application/json", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+				t.Fatal(err)
+			}
+			if msg, _ := out["err_msg"].(string); !strings.HasPrefix(msg, "["+tt.code+"]") {
+				t.Fatalf("err_msg %q, want code %s", msg, tt.code)
+			}
+			if (tt.code == "E4202") != (got != nil) {
+				t.Errorf("request reached the ledger: %v", got != nil)
+			}
+		})
 	}
 }
