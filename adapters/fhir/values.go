@@ -165,8 +165,9 @@ func digits[T string | []byte](s T) (int, bool) {
 	return n, len(s) > 0
 }
 
-// fhirTime writes a stamp or refusal time as a FHIR dateTime in China time.
-func fhirTime(t time.Time) string { return t.In(chinaTime).Format("2006-01-02T15:04:05+08:00") }
+// fhirTimeLayout writes a stamp or refusal time as a FHIR dateTime in China
+// time (see writer.time).
+const fhirTimeLayout = "2006-01-02T15:04:05+08:00"
 
 // amount reads a Money (the member key of v): CNY or no currency, at most
 // two decimals. ok is false when it is absent.
