@@ -261,7 +261,7 @@ func findMembers(it value) itemMembers {
 	d := it.d
 	for c := it.i + 1; c < it.end; c = d.nodes[c].end {
 		x := &d.nodes[c]
-		if k := itemKey(d.src[x.key[0]:x.key[1]]); k >= 0 && m[k] == nil {
+		if k := itemKey(d.src[x.ks:x.ke]); k >= 0 && m[k] == nil {
 			m[k] = x
 		}
 	}

@@ -43,7 +43,7 @@ func pair(v value, k1, k2 string) (x1, x2 value) {
 	d := v.d
 	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
 		x := &d.nodes[c]
-		key := d.src[x.key[0]:x.key[1]]
+		key := d.src[x.ks:x.ke]
 		if x1 == nil && string(key) == k1 {
 			x1 = x
 		} else if x2 == nil && string(key) == k2 {

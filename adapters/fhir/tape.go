@@ -43,10 +43,14 @@ type node struct {
 	d    *doc
 	fj   *fastjson.Value // the fallback's value; nil on a tape
 	kind fastjson.Type
-	i    int32    // index in d.nodes
-	end  int32    // index just past this node's subtree
-	key  [2]int32 // the member key in d.src, for a member of an object
-	val  [2]int32 // the text of a string (without quotes) or a number
+	i    int32 // index in d.nodes
+	end  int32 // index just past this node's subtree
+	// The member key in d.src, for a member of an object, and the text of
+	// a string (without quotes) or a number: separate fields, as Go keeps
+	// an array of two in memory and copies it through loads and stores
+	// (see add).
+	ks, ke int32
+	vs, ve int32
 }
 
 // doc is one message being read: the tape, or fastjson's tree wrapped.
@@ -115,7 +119,7 @@ func (v *node) Get(key string) *node {
 		// Most members differ from key in length or first byte; those
 		// are told apart without slicing the body or calling memequal.
 		x := &nodes[c]
-		if x.key[1]-x.key[0] == n && n > 0 && src[x.key[0]] == key[0] && string(src[x.key[0]:x.key[1]]) == key {
+		if x.ke-x.ks == n && n > 0 && src[x.ks] == key[0] && string(src[x.ks:x.ke]) == key {
 			return x
 		}
 		c = x.end
@@ -132,7 +136,7 @@ func (v *node) StringBytes() ([]byte, error) {
 	if v.kind != fastjson.TypeString {
 		return nil, errType
 	}
-	return v.d.src[v.val[0]:v.val[1]:v.val[1]], nil
+	return v.d.src[v.vs:v.ve:v.ve], nil
 }
 
 // stringValue returns a string's value as a Go string to keep. On a tape
@@ -145,7 +149,7 @@ func (v *node) stringValue() (string, error) {
 		b, err := v.StringBytes()
 		return string(b), err
 	}
-	return v.d.keep(v.d.src[v.val[0]:v.val[1]]), nil
+	return v.d.keep(v.d.src[v.vs:v.ve]), nil
 }
 
 // keep copies b into the doc's kept strings. A strings.Builder never
@@ -206,7 +210,7 @@ func (v *node) Int() (int, error) {
 	if v.kind != fastjson.TypeNumber {
 		return 0, errType
 	}
-	s := v.d.src[v.val[0]:v.val[1]]
+	s := v.d.src[v.vs:v.ve]
 	// Up to 18 digits, fastfloat.ParseInt64 is this loop; anything longer
 	// or with a fraction or exponent is left to it.
 	neg := s[0] == '-'
@@ -246,7 +250,7 @@ func (v *node) numeral() []byte {
 	if v.fj != nil {
 		return []byte(v.fj.String())
 	}
-	return v.d.src[v.val[0]:v.val[1]:v.val[1]]
+	return v.d.src[v.vs:v.ve:v.ve]
 }
 
 // wrap gives a fastjson value its node, the same one each time.
@@ -274,18 +278,31 @@ func (d *doc) scan(body []byte) (root *node, ok bool) {
 	if len(body) >= 1<<31-1 {
 		return nil, false
 	}
+	// A backslash is either in a string, an escape the scan leaves to
+	// fastjson, or outside one, malformed JSON: either way the body is not
+	// the scan's, and is told so at once (a vector search over the whole
+	// body); str then only looks for the closing quote.
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return nil, false
+	}
 	d.src = body
 	d.nodes = d.nodes[:0]
-	i, ok := d.value(body, space(body, 0), [2]int32{}, 1)
+	i, ok := d.value(body, space(body, 0), 0, 0, 1)
 	if !ok || space(body, i) != len(body) {
 		return nil, false
 	}
 	return &d.nodes[0], true
 }
 
-// add appends a node; pointers into d.nodes are taken only once the scan
-// is done, as appending may move them.
-func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
+// add appends a node, the member key src[ks:ke] of its object, and
+// returns it; the pointer is good until the next add, which may move the
+// nodes (a container keeps its index instead).
+//
+// Offsets go through the scan as separate integers, never as [2]int32:
+// Go keeps an array of two in memory, and loading one whole right after it
+// was stored in halves stalls (a store cannot be forwarded to a wider
+// load). That stall after each string was about a twentieth of the scan.
+func (d *doc) add(kind fastjson.Type, ks, ke int) *node {
 	n := len(d.nodes)
 	if n < cap(d.nodes) {
 		d.nodes = d.nodes[:n+1]
@@ -296,8 +313,8 @@ func (d *doc) add(kind fastjson.Type, key [2]int32) int32 {
 	if x.d != d { // set once per slot: the scan then writes no pointer
 		x.d = d
 	}
-	x.kind, x.i, x.end, x.key, x.val = kind, int32(n), int32(n+1), key, [2]int32{}
-	return int32(n)
+	x.kind, x.i, x.end, x.ks, x.ke, x.vs, x.ve = kind, int32(n), int32(n+1), int32(ks), int32(ke), 0, 0
+	return x
 }
 
 // The scan's functions take the position in b and return the next one:
@@ -314,32 +331,29 @@ func space(b []byte, i int) int {
 	return i
 }
 
-// str reads a string without a backslash, i at its opening quote, and
-// returns where its bytes are and the position after it. The strings of a
-// message are short (codes, URIs, names): eight bytes are tested at a
-// time for a quote or a backslash, which is faster on them than two calls
-// to bytes.IndexByte.
-func str(b []byte, i int) (v [2]int32, next int, ok bool) {
+// str reads a string, i at its opening quote, and returns the position of
+// its closing quote, or -1 when there is none. The body has no backslash (see scan), so
+// the string ends at the next quote. The strings of a message are short
+// (codes, URIs, names): eight bytes are tested at a time, which is faster
+// on them than a call to bytes.IndexByte.
+func str(b []byte, i int) (end int) {
 	start := i + 1
 	j := start
 	for ; j+8 <= len(b); j += 8 {
-		x := binary.LittleEndian.Uint64(b[j:])
-		if m := hasByte(x, '"') | hasByte(x, '\\'); m != 0 {
+		if m := hasByte(binary.LittleEndian.Uint64(b[j:]), '"'); m != 0 {
 			// The lowest bit set is exact: false positives of the test
 			// only occur above a byte that matched.
 			j += bits.TrailingZeros64(m) / 8
 			break
 		}
 	}
-	for ; j < len(b) && b[j] != '"'; j++ {
-		if b[j] == '\\' {
-			return v, 0, false
-		}
+	for j < len(b) && b[j] != '"' {
+		j++
 	}
 	if j >= len(b) {
-		return v, 0, false
+		return -1
 	}
-	return [2]int32{int32(start), int32(j)}, j + 1, true
+	return j
 }
 
 // hasByte has the high bit of each byte of x that is c set (and possibly
@@ -350,15 +364,15 @@ func hasByte(x uint64, c byte) uint64 {
 	return (y - lo) &^ y & hi
 }
 
-// value reads the value at i (white space skipped), the member key of its
-// object if it is one, and returns the position after it.
-func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
+// value reads the value at i (white space skipped), the member b[ks:ke] of
+// its object if it is one, and returns the position after it.
+func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 	if i >= len(b) || depth > maxScanDepth {
 		return 0, false
 	}
 	switch c := b[i]; {
 	case c == '{':
-		at := d.add(fastjson.TypeObject, key)
+		at := d.add(fastjson.TypeObject, ks, ke).i
 		if i = space(b, i+1); i < len(b) && b[i] == '}' {
 			return i + 1, true
 		}
@@ -366,23 +380,27 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 			if i = space(b, i); i >= len(b) || b[i] != '"' {
 				return 0, false
 			}
-			k, next, ok := str(b, i)
-			if !ok {
+			ks, ke := i+1, str(b, i)
+			if ke < 0 {
 				return 0, false
 			}
-			if i = space(b, next); i >= len(b) || b[i] != ':' {
+			if i = space(b, ke+1); i >= len(b) || b[i] != ':' {
 				return 0, false
 			}
 			if i = space(b, i+1); i < len(b) && b[i] == '"' {
 				// Most members are strings: read here, without a call.
-				v, next, ok := str(b, i)
-				if !ok {
+				end := str(b, i)
+				if end < 0 {
 					return 0, false
 				}
-				d.nodes[d.add(fastjson.TypeString, k)].val = v
-				i = next
-			} else if i, ok = d.value(b, i, k, depth+1); !ok {
-				return 0, false
+				x := d.add(fastjson.TypeString, ks, ke)
+				x.vs, x.ve = int32(i+1), int32(end)
+				i = end + 1
+			} else {
+				var ok bool
+				if i, ok = d.value(b, i, ks, ke, depth+1); !ok {
+					return 0, false
+				}
 			}
 			if i = space(b, i); i >= len(b) {
 				return 0, false
@@ -398,13 +416,13 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 			return i + 1, true
 		}
 	case c == '[':
-		at := d.add(fastjson.TypeArray, key)
+		at := d.add(fastjson.TypeArray, ks, ke).i
 		if i = space(b, i+1); i < len(b) && b[i] == ']' {
 			return i + 1, true
 		}
 		for {
 			var ok bool
-			if i, ok = d.value(b, space(b, i), [2]int32{}, depth+1); !ok {
+			if i, ok = d.value(b, space(b, i), 0, 0, depth+1); !ok {
 				return 0, false
 			}
 			if i = space(b, i); i >= len(b) {
@@ -421,18 +439,20 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 			return i + 1, true
 		}
 	case c == '"':
-		v, next, ok := str(b, i)
-		if !ok {
+		end := str(b, i)
+		if end < 0 {
 			return 0, false
 		}
-		d.nodes[d.add(fastjson.TypeString, key)].val = v
-		return next, true
+		x := d.add(fastjson.TypeString, ks, ke)
+		x.vs, x.ve = int32(i+1), int32(end)
+		return end + 1, true
 	case c == '-' || '0' <= c && c <= '9':
 		n := jsonnum.Len(b[i:])
 		if n == 0 {
 			return 0, false
 		}
-		d.nodes[d.add(fastjson.TypeNumber, key)].val = [2]int32{int32(i), int32(i + n)}
+		x := d.add(fastjson.TypeNumber, ks, ke)
+		x.vs, x.ve = int32(i), int32(i+n)
 		return i + n, true
 	}
 	for _, lit := range [...]struct {
@@ -440,7 +460,7 @@ func (d *doc) value(b []byte, i int, key [2]int32, depth int) (int, bool) {
 		kind fastjson.Type
 	}{{"true", fastjson.TypeTrue}, {"false", fastjson.TypeFalse}, {"null", fastjson.TypeNull}} {
 		if bytes.HasPrefix(b[i:], []byte(lit.text)) {
-			d.add(lit.kind, key)
+			d.add(lit.kind, ks, ke)
 			return i + len(lit.text), true
 		}
 	}
@@ -460,7 +480,7 @@ func locateTape(v, target *node, path string) (string, bool) {
 	case fastjson.TypeObject:
 		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
 			x := &d.nodes[c]
-			if p, ok := locateTape(x, target, path+"."+string(d.src[x.key[0]:x.key[1]])); ok {
+			if p, ok := locateTape(x, target, path+"."+string(d.src[x.ks:x.ke])); ok {
 				return p, true
 			}
 		}
