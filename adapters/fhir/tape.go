@@ -332,10 +332,10 @@ func space(b []byte, i int) int {
 }
 
 // str reads a string, i at its opening quote, and returns the position of
-// its closing quote, or -1 when there is none. The body has no backslash (see scan), so
-// the string ends at the next quote. The strings of a message are short
-// (codes, URIs, names): eight bytes are tested at a time, which is faster
-// on them than a call to bytes.IndexByte.
+// its closing quote, or -1 when there is none. The body has no backslash
+// (see scan), so the string ends at the next quote. The strings of a
+// message are short (codes, URIs, names): eight bytes are tested at a
+// time, which is faster on them than a call to bytes.IndexByte.
 func str(b []byte, i int) (end int) {
 	start := i + 1
 	j := start
