@@ -23,7 +23,11 @@ func feeLines(c value, items []value, v visit, diags diagSet, batch string) ([]s
 		return nil, 0, tooMany(c, ".item", maxItems)
 	}
 	lines := make([]settlement.FeeLine, len(items))
-	seqs := make([]int, len(items))
+	var few [32]int // the sequences of a usual Claim, without an allocation
+	seqs := few[:0]
+	if len(items) > len(few) {
+		seqs = make([]int, 0, len(items))
+	}
 	var sum settlement.Fen
 	for i, it := range items {
 		if it.Type() != fastjson.TypeObject {
@@ -38,7 +42,7 @@ func feeLines(c value, items []value, v visit, diags diagSet, batch string) ([]s
 				return nil, 0, badAt(it, ".sequence", "序号重复："+lines[i].FeedetlSn, "repeats sequence "+lines[i].FeedetlSn)
 			}
 		}
-		seqs[i] = seq
+		seqs = append(seqs, seq)
 		sum += lines[i].Amount
 	}
 	total, ok, err := amount(c, "total")

@@ -236,12 +236,17 @@ func isIDNumber(s string) bool {
 
 // oneOf reports whether code is in the space-separated list known.
 func oneOf(code, known string) bool {
+	// strings.Cut, a general substring search, was most of the time a
+	// Claim's items spent checking their approval flags.
 	for known != "" {
-		var k string
-		k, known, _ = strings.Cut(known, " ")
-		if k == code {
+		i := strings.IndexByte(known, ' ')
+		if i < 0 {
+			return known == code
+		}
+		if known[:i] == code {
 			return true
 		}
+		known = known[i+1:]
 	}
 	return false
 }
