@@ -258,12 +258,15 @@ func itemKey(key []byte) int {
 // local array and returned by value: stores through a pointer would take
 // write barriers.
 func findMembers(it value) itemMembers {
-	if it.fj != nil {
+	if it.kind == tree {
 		return lookMembers(it)
+	}
+	if it.kind != kObject { // no members; vs is not an index
+		return itemMembers{}
 	}
 	var m [len(itemKeys)]value
 	d := it.d
-	for c := it.i + 1; c < it.end; c = d.nodes[c].end {
+	for c := it.vs + 1; c < it.end; c = d.nodes[c].end {
 		x := &d.nodes[c]
 		if k := itemKey(d.src[x.ks:x.ke]); k >= 0 && m[k] == nil {
 			m[k] = x

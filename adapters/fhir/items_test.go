@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valyala/fastjson"
 	"pgregory.net/rapid"
 )
 
@@ -24,7 +23,7 @@ func sameMembers(t interface {
 	}
 	for i := range d.nodes {
 		x := &d.nodes[i]
-		if x.kind != fastjson.TypeObject {
+		if x.kind != kObject {
 			continue
 		}
 		walked, looked := findMembers(x), lookMembers(x)

@@ -29,7 +29,7 @@ import (
 // value and a key is compared as written), at most maxScanDepth levels.
 // Anything else (escapes, NaN, Inf, numbers such as 01 or 1.e5 that
 // fastjson takes, malformed JSON) is parsed by fastjson as before, and its
-// values are read through the same nodes (fj set), so every unusual input
+// values are read through the same nodes (kind tree), so every unusual input
 // and every refusal is what it was. The readers above (json.go) see one
 // type and cannot tell the two apart; the parity tests check that both
 // give the same answer on every input the scan takes.
@@ -38,20 +38,41 @@ import (
 // FHIR message of this package) go to fastjson, which stops at 300.
 const maxScanDepth = 64
 
-// node is one JSON value of a tape, or, with fj set, one of fastjson's.
+// node is one JSON value of a tape, or, of kind tree, one of fastjson's.
+//
+// A node is 32 bytes, two thirds of what it was with its index, fastjson's
+// value and the kind as separate words: the scan writes a node for every
+// value (a 20-item Claim has 625), and writes a third less (about 4 % of
+// the scan). Hence the offsets as int32, the kind as a byte, and what only
+// some nodes need folded into vs.
 type node struct {
-	d    *doc
-	fj   *fastjson.Value // the fallback's value; nil on a tape
-	kind fastjson.Type
-	i    int32 // index in d.nodes
-	end  int32 // index just past this node's subtree
+	d   *doc
+	end int32 // index just past this node's subtree
 	// The member key in d.src, for a member of an object, and the text of
 	// a string (without quotes) or a number: separate fields, as Go keeps
 	// an array of two in memory and copies it through loads and stores
-	// (see add).
+	// (see add). A container's vs is its own index in d.nodes, where its
+	// members start; a fallback node's is the index of its value in d.fjs.
 	ks, ke int32
 	vs, ve int32
+	kind   uint8 // a fastjson.Type, or tree
 }
+
+// The kinds of nodes: fastjson's types, and tree for fastjson's values
+// wrapped by the fallback.
+const (
+	kNull   = uint8(fastjson.TypeNull)
+	kObject = uint8(fastjson.TypeObject)
+	kArray  = uint8(fastjson.TypeArray)
+	kString = uint8(fastjson.TypeString)
+	kNumber = uint8(fastjson.TypeNumber)
+	kTrue   = uint8(fastjson.TypeTrue)
+	kFalse  = uint8(fastjson.TypeFalse)
+	tree    = 0xff
+)
+
+// fj is the value of a fallback node (kind tree).
+func (v *node) fj() *fastjson.Value { return v.d.fjs[v.vs] }
 
 // doc is one message being read: the tape, or fastjson's tree wrapped.
 type doc struct {
@@ -61,6 +82,7 @@ type doc struct {
 	lists []*node // arrays handed to readers, cut from one reused slice
 
 	wrapped map[*fastjson.Value]*node // the fallback: one node per value, so faults find them by identity
+	fjs     []*fastjson.Value         // the fallback nodes' values
 
 	refs table // the message's resources, its list reused
 
@@ -81,6 +103,8 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 // release drops what the doc points to outside itself and pools it.
 func (d *doc) release() {
 	d.src, d.wrapped = nil, nil
+	clear(d.fjs)
+	d.fjs = d.fjs[:0]
 	d.kept = strings.Builder{} // its strings are the message's now
 	d.lastTime, d.lastTimeIn = "", nil
 	clear(d.refs.list) // ids are the body's bytes
@@ -93,8 +117,8 @@ var errType = errors.New("fhir: wrong JSON type")
 
 // Type is the JSON type, as fastjson names it.
 func (v *node) Type() fastjson.Type {
-	if v.fj == nil {
-		return v.kind
+	if v.kind != tree {
+		return fastjson.Type(v.kind)
 	}
 	return v.fjType()
 }
@@ -102,20 +126,20 @@ func (v *node) Type() fastjson.Type {
 // fjType is Type on the fallback, apart so that Type is inlined.
 //
 //go:noinline
-func (v *node) fjType() fastjson.Type { return v.fj.Type() }
+func (v *node) fjType() fastjson.Type { return v.fj().Type() }
 
 // Get returns the first member key of an object (as fastjson does when a
 // key is repeated), or nil.
 func (v *node) Get(key string) *node {
-	if v.fj != nil {
-		return v.d.wrap(v.fj.Get(key))
+	if v.kind == tree {
+		return v.d.wrap(v.fj().Get(key))
 	}
-	if v.kind != fastjson.TypeObject {
+	if v.kind != kObject {
 		return nil
 	}
 	nodes, src := v.d.nodes, v.d.src
 	n := int32(len(key))
-	for c := v.i + 1; c < v.end; {
+	for c := v.vs + 1; c < v.end; {
 		// Most members differ from key in length or first byte; those
 		// are told apart without slicing the body or calling memequal.
 		x := &nodes[c]
@@ -130,10 +154,10 @@ func (v *node) Get(key string) *node {
 // StringBytes returns a string's value; the bytes are the body's (or
 // fastjson's) and live while the message is read.
 func (v *node) StringBytes() ([]byte, error) {
-	if v.fj != nil {
-		return v.fj.StringBytes()
+	if v.kind == tree {
+		return v.fj().StringBytes()
 	}
-	if v.kind != fastjson.TypeString {
+	if v.kind != kString {
 		return nil, errType
 	}
 	return v.d.src[v.vs:v.ve:v.ve], nil
@@ -145,7 +169,7 @@ func (v *node) StringBytes() ([]byte, error) {
 // than an allocation each, or a copy of the whole body (a 20-item Claim is
 // 12 KB, of which it keeps about one).
 func (v *node) stringValue() (string, error) {
-	if v.fj != nil || v.kind != fastjson.TypeString {
+	if v.kind != kString { // a fallback node too
 		b, err := v.StringBytes()
 		return string(b), err
 	}
@@ -173,8 +197,8 @@ func (d *doc) keep(b []byte) string {
 
 // Array returns an array's elements.
 func (v *node) Array() ([]*node, error) {
-	if v.fj != nil {
-		a, err := v.fj.Array()
+	if v.kind == tree {
+		a, err := v.fj().Array()
 		if err != nil {
 			return nil, err
 		}
@@ -184,12 +208,12 @@ func (v *node) Array() ([]*node, error) {
 		}
 		return out, nil
 	}
-	if v.kind != fastjson.TypeArray {
+	if v.kind != kArray {
 		return nil, errType
 	}
 	d := v.d
 	start := len(d.lists)
-	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+	for c := v.vs + 1; c < v.end; c = d.nodes[c].end {
 		d.lists = append(d.lists, &d.nodes[c])
 	}
 	return d.lists[start:len(d.lists):len(d.lists)], nil
@@ -204,10 +228,10 @@ func (v *node) one() []*node {
 
 // Int reads a whole number as fastjson's Value.Int does.
 func (v *node) Int() (int, error) {
-	if v.fj != nil {
-		return v.fj.Int()
+	if v.kind == tree {
+		return v.fj().Int()
 	}
-	if v.kind != fastjson.TypeNumber {
+	if v.kind != kNumber {
 		return 0, errType
 	}
 	s := v.d.src[v.vs:v.ve]
@@ -247,8 +271,8 @@ func (v *node) Int() (int, error) {
 // numeral returns a number's text as written (fastjson's String of a
 // number).
 func (v *node) numeral() []byte {
-	if v.fj != nil {
-		return []byte(v.fj.String())
+	if v.kind == tree {
+		return []byte(v.fj().String())
 	}
 	return v.d.src[v.vs:v.ve:v.ve]
 }
@@ -261,7 +285,8 @@ func (d *doc) wrap(x *fastjson.Value) *node {
 	if n, ok := d.wrapped[x]; ok {
 		return n
 	}
-	n := &node{d: d, fj: x}
+	n := &node{d: d, kind: tree, vs: int32(len(d.fjs))}
+	d.fjs = append(d.fjs, x)
 	d.wrapped[x] = n
 	return n
 }
@@ -302,7 +327,7 @@ func (d *doc) scan(body []byte) (root *node, ok bool) {
 // Go keeps an array of two in memory, and loading one whole right after it
 // was stored in halves stalls (a store cannot be forwarded to a wider
 // load). That stall after each string was about a twentieth of the scan.
-func (d *doc) add(kind fastjson.Type, ks, ke int) *node {
+func (d *doc) add(kind uint8, ks, ke int) *node {
 	n := len(d.nodes)
 	if n < cap(d.nodes) {
 		d.nodes = d.nodes[:n+1]
@@ -313,7 +338,9 @@ func (d *doc) add(kind fastjson.Type, ks, ke int) *node {
 	if x.d != d { // set once per slot: the scan then writes no pointer
 		x.d = d
 	}
-	x.kind, x.i, x.end, x.ks, x.ke, x.vs, x.ve = kind, int32(n), int32(n+1), int32(ks), int32(ke), 0, 0
+	// vs is the node's index, what a container keeps there; a string or
+	// a number sets its text after.
+	x.kind, x.end, x.ks, x.ke, x.vs, x.ve = kind, int32(n+1), int32(ks), int32(ke), int32(n), 0
 	return x
 }
 
@@ -372,7 +399,7 @@ func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 	}
 	switch c := b[i]; {
 	case c == '{':
-		at := d.add(fastjson.TypeObject, ks, ke).i
+		at := d.add(kObject, ks, ke).vs
 		if i = space(b, i+1); i < len(b) && b[i] == '}' {
 			return i + 1, true
 		}
@@ -393,7 +420,7 @@ func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 				if end < 0 {
 					return 0, false
 				}
-				x := d.add(fastjson.TypeString, ks, ke)
+				x := d.add(kString, ks, ke)
 				x.vs, x.ve = int32(i+1), int32(end)
 				i = end + 1
 			} else {
@@ -416,7 +443,7 @@ func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 			return i + 1, true
 		}
 	case c == '[':
-		at := d.add(fastjson.TypeArray, ks, ke).i
+		at := d.add(kArray, ks, ke).vs
 		if i = space(b, i+1); i < len(b) && b[i] == ']' {
 			return i + 1, true
 		}
@@ -443,7 +470,7 @@ func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 		if end < 0 {
 			return 0, false
 		}
-		x := d.add(fastjson.TypeString, ks, ke)
+		x := d.add(kString, ks, ke)
 		x.vs, x.ve = int32(i+1), int32(end)
 		return end + 1, true
 	case c == '-' || '0' <= c && c <= '9':
@@ -451,14 +478,14 @@ func (d *doc) value(b []byte, i, ks, ke, depth int) (int, bool) {
 		if n == 0 {
 			return 0, false
 		}
-		x := d.add(fastjson.TypeNumber, ks, ke)
+		x := d.add(kNumber, ks, ke)
 		x.vs, x.ve = int32(i), int32(i+n)
 		return i + n, true
 	}
 	for _, lit := range [...]struct {
 		text string
-		kind fastjson.Type
-	}{{"true", fastjson.TypeTrue}, {"false", fastjson.TypeFalse}, {"null", fastjson.TypeNull}} {
+		kind uint8
+	}{{"true", kTrue}, {"false", kFalse}, {"null", kNull}} {
 		if bytes.HasPrefix(b[i:], []byte(lit.text)) {
 			d.add(lit.kind, ks, ke)
 			return i + len(lit.text), true
@@ -477,16 +504,16 @@ func locateTape(v, target *node, path string) (string, bool) {
 	}
 	d := v.d
 	switch v.kind {
-	case fastjson.TypeObject:
-		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+	case kObject:
+		for c := v.vs + 1; c < v.end; c = d.nodes[c].end {
 			x := &d.nodes[c]
 			if p, ok := locateTape(x, target, path+"."+string(d.src[x.ks:x.ke])); ok {
 				return p, true
 			}
 		}
-	case fastjson.TypeArray:
+	case kArray:
 		k := 0
-		for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+		for c := v.vs + 1; c < v.end; c = d.nodes[c].end {
 			if p, ok := locateTape(&d.nodes[c], target, index(path, k)); ok {
 				return p, true
 			}
@@ -496,6 +523,6 @@ func locateTape(v, target *node, path string) (string, bool) {
 	return "", false
 }
 
-func literal(t fastjson.Type) bool {
-	return t == fastjson.TypeTrue || t == fastjson.TypeFalse || t == fastjson.TypeNull
+func literal(k uint8) bool {
+	return k == kTrue || k == kFalse || k == kNull
 }
