@@ -364,23 +364,20 @@ func space(b []byte, i int) int {
 // message are short (codes, URIs, names): eight bytes are tested at a
 // time, which is faster on them than a call to bytes.IndexByte.
 func str(b []byte, i int) (end int) {
-	start := i + 1
-	j := start
+	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
 		if m := hasByte(binary.LittleEndian.Uint64(b[j:]), '"'); m != 0 {
 			// The lowest bit set is exact: false positives of the test
 			// only occur above a byte that matched.
-			j += bits.TrailingZeros64(m) / 8
-			break
+			return j + bits.TrailingZeros64(m)/8
 		}
 	}
-	for j < len(b) && b[j] != '"' {
-		j++
+	for ; j < len(b); j++ {
+		if b[j] == '"' {
+			return j
+		}
 	}
-	if j >= len(b) {
-		return -1
-	}
-	return j
+	return -1
 }
 
 // hasByte has the high bit of each byte of x that is c set (and possibly
