@@ -54,7 +54,7 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 	w.identifier("identifier", sysPsnNo, rec.PsnNo)
 	w.field("display", rec.PsnName)
 	w.close('}')
-	w.field("created", fhirTime(answers[last].Stamp.Time()))
+	w.time("created", answers[last].Stamp.Time())
 	w.key("insurer")
 	w.open('{')
 	w.identifier("identifier", sysAdmdvs, rec.InsuredAdmdvs)
@@ -157,7 +157,7 @@ func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	}
 	if l.SelfPay != 0 {
 		b = append(append(b, ','), selfPayHead...)
-		b = append(b, l.SelfPay.Fraction()...)
+		b = settlement.AppendScaled(b, int64(l.SelfPay), 4) // BP.Fraction, without its string
 		b = append(b, '}')
 	}
 	w.b = append(b, ']', '}')
@@ -223,12 +223,22 @@ var (
 	submittedHead = categoryHead(csHL7Adjud, "submitted", "amount") + `{"value":`
 	selfPayHead   = categoryHead(csAdjudication, "selfpay_prop", "value")
 	eligibleHeads = map[settlement.ItemClass]string{}
+
+	eligibleHeadA, eligibleHeadB, eligibleHeadC string
 )
 
 // eligibleHead is the head of a line's eligible amount, with the line's
 // class as its reason: made once for each class there is (the class's
 // display would otherwise be escaped on every line).
 func eligibleHead(c settlement.ItemClass) string {
+	switch c { // the usual classes without hashing their names
+	case settlement.ClassA:
+		return eligibleHeadA
+	case settlement.ClassB:
+		return eligibleHeadB
+	case settlement.ClassC:
+		return eligibleHeadC
+	}
 	if h, ok := eligibleHeads[c]; ok {
 		return h
 	}
@@ -258,6 +268,7 @@ func init() {
 	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC} {
 		eligibleHeads[c] = makeEligibleHead(c)
 	}
+	eligibleHeadA, eligibleHeadB, eligibleHeadC = eligibleHeads[settlement.ClassA], eligibleHeads[settlement.ClassB], eligibleHeads[settlement.ClassC]
 }
 
 // categoryHead is what open, concept and key write for an object of one

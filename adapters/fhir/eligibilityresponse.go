@@ -107,7 +107,7 @@ func (m *Message) eligibilityResponse(answers []settlement.Answer) ([]byte, erro
 	w.open('{')
 	w.field("reference", "#patient")
 	w.close('}')
-	w.field("created", fhirTime(answers[0].Stamp.Time()))
+	w.time("created", answers[0].Stamp.Time())
 	w.key("request")
 	w.open('{')
 	w.constant("type", "CoverageEligibilityRequest")

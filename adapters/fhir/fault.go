@@ -47,10 +47,10 @@ func locate(v, target value, path string) (string, bool) {
 	switch {
 	case target == nil:
 		return "", false
-	case v.fj == nil:
+	case v.kind != tree:
 		return locateTape(v, target, path)
 	}
-	return locateTree(v.fj, target.fj, path)
+	return locateTree(v.fj(), target.fj(), path)
 }
 
 // locateTree finds the path of target under v in fastjson's tree.

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valyala/fastjson"
 	"pgregory.net/rapid"
+
+	"github.com/provgate/provgate/settlement"
 )
 
 // sameMembers fails t when, for some object of body's tape, the one walk
-// of findMembers or pair finds other members than looking each key up.
+// of findMembers or pair finds other members than looking each key up, or
+// fastLine takes it as an item and reads it otherwise than feeLine.
 func sameMembers(t interface {
 	Helper()
 	Fatalf(string, ...any)
@@ -24,7 +26,7 @@ func sameMembers(t interface {
 	}
 	for i := range d.nodes {
 		x := &d.nodes[i]
-		if x.kind != fastjson.TypeObject {
+		if x.kind != kObject {
 			continue
 		}
 		walked, looked := findMembers(x), lookMembers(x)
@@ -37,6 +39,61 @@ func sameMembers(t interface {
 				t.Fatalf("%s\nobject %d: pair %q differs from get", body, i, keys)
 			}
 		}
+		sameLine(t, body, x)
+	}
+}
+
+// sameLine fails t when fastLine takes the object x as an item and reads
+// it otherwise than feeLine.
+func sameLine(t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, body []byte, x *node) {
+	t.Helper()
+	v := visit{begin: "2026-03-02 08:30:00"}
+	var fast, slow settlement.FeeLine
+	seq, ok := fastLine(x, v, "B1", &fast)
+	if !ok {
+		if fast != (settlement.FeeLine{}) {
+			t.Fatalf("%s\nobject %d: fastLine declined but wrote %+v", body, x.vs, fast)
+		}
+		return
+	}
+	want, err := feeLine(x, v, diagSet{}, "B1", &slow)
+	if err != nil || want != seq || fast != slow {
+		t.Fatalf("%s\nobject %d: fastLine %d %+v, feeLine %d %+v %v", body, x.vs, seq, fast, want, slow, err)
+	}
+}
+
+// TestFastLineTakesTheGoldens checks that the usual items of the goldens
+// are read by fastLine (else it would only be slower): all but those with
+// a diagnosisSequence, which it leaves to feeLine.
+func TestFastLineTakesTheGoldens(t *testing.T) {
+	for name, b := range goldenBodies(t) {
+		if !strings.HasSuffix(name, "claim") || strings.HasPrefix(name, "err") {
+			continue
+		}
+		d := docs.Get().(*doc)
+		root, ok := d.scan(b)
+		if !ok {
+			t.Fatalf("%s: not scanned", name)
+		}
+		c := root
+		if rt := raw(root, "resourceType"); string(rt) == "Bundle" {
+			entries, _ := list(root, "entry")
+			c = get(entries[0], "resource")
+		}
+		items, _ := list(c, "item")
+		if len(items) == 0 {
+			t.Fatalf("%s: no items", name)
+		}
+		for i, it := range items {
+			var l settlement.FeeLine
+			if _, ok := fastLine(it, visit{}, "", &l); !ok && get(it, "diagnosisSequence") == nil {
+				t.Errorf("%s: item %d left to feeLine", name, i)
+			}
+		}
+		d.release()
 	}
 }
 

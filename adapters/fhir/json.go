@@ -37,13 +37,13 @@ func get(v value, key string) value {
 // members: a Coding's system and code, a Money's value and currency, read
 // for every item.
 func pair(v value, k1, k2 string) (x1, x2 value) {
-	if v == nil || v.fj != nil || v.kind != fastjson.TypeObject {
+	if v == nil || v.kind != kObject { // a fallback node too
 		return get(v, k1), get(v, k2)
 	}
 	d := v.d
-	for c := v.i + 1; c < v.end; c = d.nodes[c].end {
+	for c := v.vs + 1; c < v.end; c = d.nodes[c].end {
 		x := &d.nodes[c]
-		key := d.src[x.key[0]:x.key[1]]
+		key := d.src[x.ks:x.ke]
 		if x1 == nil && string(key) == k1 {
 			x1 = x
 		} else if x2 == nil && string(key) == k2 {

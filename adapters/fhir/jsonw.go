@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
@@ -95,6 +96,16 @@ func (w *writer) constant(k, v string) {
 	w.keyed = false
 	b := append(w.b, '"')
 	b = append(b, v...)
+	w.b = append(b, '"')
+}
+
+// time writes "k":t, a FHIR dateTime in China time, formatted in place:
+// its digits and punctuation need no escaping.
+func (w *writer) time(k string, t time.Time) {
+	w.key(k)
+	w.keyed = false
+	b := append(w.b, '"')
+	b = t.In(chinaTime).AppendFormat(b, fhirTimeLayout)
 	w.b = append(b, '"')
 }
 

@@ -22,7 +22,7 @@ func EncodeError(m *Message, e *settlement.Error, at time.Time) []byte {
 	w.constant("resourceType", "OperationOutcome")
 	w.key("meta")
 	w.open('{')
-	w.field("lastUpdated", fhirTime(at))
+	w.time("lastUpdated", at)
 	w.close('}')
 	if m != nil {
 		w.key("extension")

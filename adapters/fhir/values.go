@@ -165,8 +165,9 @@ func digits[T string | []byte](s T) (int, bool) {
 	return n, len(s) > 0
 }
 
-// fhirTime writes a stamp or refusal time as a FHIR dateTime in China time.
-func fhirTime(t time.Time) string { return t.In(chinaTime).Format("2006-01-02T15:04:05+08:00") }
+// fhirTimeLayout writes a stamp or refusal time as a FHIR dateTime in China
+// time (see writer.time).
+const fhirTimeLayout = "2006-01-02T15:04:05+08:00"
 
 // amount reads a Money (the member key of v): CNY or no currency, at most
 // two decimals. ok is false when it is absent.
@@ -235,12 +236,17 @@ func isIDNumber(s string) bool {
 
 // oneOf reports whether code is in the space-separated list known.
 func oneOf(code, known string) bool {
+	// strings.Cut, a general substring search, was most of the time a
+	// Claim's items spent checking their approval flags.
 	for known != "" {
-		var k string
-		k, known, _ = strings.Cut(known, " ")
-		if k == code {
+		i := strings.IndexByte(known, ' ')
+		if i < 0 {
+			return known == code
+		}
+		if known[:i] == code {
 			return true
 		}
+		known = known[i+1:]
 	}
 	return false
 }
