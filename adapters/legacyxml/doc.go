@@ -180,9 +180,13 @@
 // Decoding the day's GBK settlement and encoding its reply takes about
 // 116,000 instructions and 31 allocations, a 20-row fee upload about
 // 725,000 and 17 (callgrind); on one core of the shared build machine,
-// loaded by other benchmarks, that was 12–16 µs and 70–77 µs of CPU. The
-// request is decoded to UTF-8 once, into the string the reader slices;
-// the reply is written in its charset value by value, not transcoded
+// loaded by other benchmarks, that was 12–16 µs and 70–77 µs of CPU. A
+// GBK or GB2312 request is read in place: its markup is ASCII as in
+// UTF-8, and only the values kept are decoded. Other requests, and the
+// few GBK ones the in-place reading cannot read exactly as their UTF-8
+// text (a non-ASCII element name, a reference or CDATA beside Chinese
+// text), are decoded to UTF-8 once, into the string the reader slices.
+// The reply is written in its charset value by value, not transcoded
 // whole. See bench_test.go (go test -run '^$' -bench . -benchmem -cpu 1).
 //
 // Decode refusals are *settlement.Error naming the element (BODY/AKC264),
