@@ -58,10 +58,10 @@ func text(body []byte) (string, charset, error) {
 	return src, cs, err
 }
 
-// source is text, except that with inPlace a GBK or GB2312 body whose
-// every two-byte character is in gbkTable is returned as it is, copied,
-// and gbk reports so: its markup is ASCII either way, and the parser
-// decodes the few values that need it (see parser.gbk).
+// source is text, except that with inPlace a GBK or GB2312 body is
+// returned as it is, copied, and gbk reports so: its markup is ASCII
+// either way, and the parser checks and decodes the few stretches with
+// other characters as it meets them (see parser.gbk).
 func source(body []byte, inPlace bool) (src string, cs charset, gbk bool, err error) {
 	off := 0
 	bom := bytes.HasPrefix(body, utf8BOM)
@@ -101,9 +101,7 @@ func source(body []byte, inPlace bool) (src string, cs charset, gbk bool, err er
 		}
 		return string(b), cs, false, nil
 	}
-	if inPlace && (cs == csGBK || cs == csGB2312) && gbkInTable(b) {
-		// Every character is one the table decodes, so transcoding would
-		// find nothing invalid: the refusals to come are the parser's.
+	if inPlace && (cs == csGBK || cs == csGB2312) {
 		return string(b), cs, true, nil
 	}
 	out, err := transcodeString(decoder(cs), b, cs)
@@ -142,7 +140,31 @@ func gbkInTable(b []byte) bool {
 	return true
 }
 
-// gbkString decodes a value of GBK text that gbkInTable accepted.
+// gbkSpan is gbkInTable for a stretch of the message that starts after
+// an ASCII byte: short, and read byte by byte.
+func gbkSpan(s string) bool {
+	var t *[126 * 190]uint16
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return false
+		}
+		if t == nil {
+			t = gbkTable()
+		}
+		j, ok := gbkIndex(s[i], s[i+1])
+		if !ok || t[j] == 0 {
+			return false
+		}
+		i += 2
+	}
+	return true
+}
+
+// gbkString decodes a value of GBK text that gbkSpan accepted.
 func gbkString(s string) string {
 	t := gbkTable()
 	b := make([]byte, 0, len(s)+len(s)/2)

@@ -45,12 +45,19 @@ func decode(body []byte, inPlace bool) (*Message, error) {
 	var d doc
 	defer d.release()
 	err = parse(src, &d, gbk)
+	if gbk && err != nil && err != errInPlace && !gbkInTable(body) {
+		// Read in place, a message is checked only where it was read;
+		// bytes the charset lacks are refused first, as the decoded
+		// reading refuses them.
+		err = errInPlace
+	}
 	if err == errInPlace {
 		d.release()
 		d = doc{}
-		if src, cs, _, err = source(body, false); err == nil {
-			err = parse(src, &d, false)
+		if src, _, _, err = source(body, false); err != nil {
+			return nil, err // a charset refusal, which comes without a Message
 		}
+		err = parse(src, &d, false)
 	}
 	if err != nil {
 		return m, err

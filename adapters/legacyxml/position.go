@@ -61,7 +61,7 @@ func (p *parser) position(off int) (line, col int) {
 	return line, 1 + utf8.RuneCountInString(before)
 }
 
-// gbkCount counts the characters of GBK text that gbkInTable accepted.
+// gbkCount counts the characters of GBK text that gbkSpan accepted.
 func gbkCount(s string) int {
 	n := 0
 	for i := 0; i < len(s); n++ {

@@ -115,11 +115,14 @@ type parser struct {
 	// gbk: src is the message's GBK bytes as sent (source with inPlace),
 	// not UTF-8. Markup is ASCII in both and no GBK trail byte is one of
 	// the bytes that delimit it (< > & ; = quotes, white space), so the
-	// reader takes the same steps; values it keeps are decoded (close),
+	// reader takes the same steps; each stretch with other bytes (text,
+	// comment, processing instruction, attribute value) is checked
+	// against gbkTable where it is met, values kept are decoded (close),
 	// and columns count GBK characters (position). What it could not read
-	// exactly as in UTF-8 (a non-ASCII name, a reference next to
-	// non-ASCII text, CDATA holding non-ASCII, whose "]]>" a trail byte
-	// could fake) is errInPlace: Decode then reads the message decoded.
+	// exactly as in UTF-8 (bytes the table lacks, a non-ASCII name, a
+	// reference next to non-ASCII text, CDATA holding non-ASCII, whose
+	// "]]>" a trail byte could fake) is errInPlace: Decode then reads the
+	// message decoded.
 	gbk bool
 	d   *doc
 }
@@ -182,6 +185,9 @@ func (p *parser) run() error {
 			if k < 0 {
 				return p.truncated(zhEn("注释未结束", "inside a comment"))
 			}
+			if p.gbk && !gbkSpan(rest[4:4+k]) {
+				return errInPlace
+			}
 			p.pos += 4 + k + 3
 		case strings.HasPrefix(rest, "<![CDATA["):
 			k := strings.Index(rest[9:], "]]>")
@@ -204,6 +210,9 @@ func (p *parser) run() error {
 			}
 			if target, _, _ := p.name(p.pos + 2); strings.EqualFold(target, "xml") && !blank(s[:p.pos]) {
 				return p.bad(p.pos, "XML 声明必须位于报文开头", "the XML declaration must come first")
+			}
+			if p.gbk && !gbkSpan(rest[:k]) {
+				return errInPlace
 			}
 			p.pos += k + 2
 		}
@@ -367,7 +376,9 @@ func (p *parser) attribute(i int, tag string) (int, error) {
 	if k < 0 {
 		return 0, p.truncated(zhEn("在属性 "+attr+" 的值内", "inside the value of attribute "+attr))
 	}
-	if v := s[j+1 : j+1+k]; strings.IndexByte(v, '<') >= 0 {
+	if v := s[j+1 : j+1+k]; p.gbk && !gbkSpan(v) {
+		return 0, errInPlace
+	} else if strings.IndexByte(v, '<') >= 0 {
 		return 0, p.bad(j, "属性值中不能有“<”", "'<' is not allowed in an attribute value")
 	} else if p.gbk && strings.IndexByte(v, '&') >= 0 && !ascii(v) {
 		return 0, errInPlace // a reference's length to its ';' is counted in bytes
@@ -573,6 +584,9 @@ func (p *parser) text(t string, off int, escaped bool) error {
 
 // classified is text for a run whose bytes' classes, ORed, are class.
 func (p *parser) classified(t string, off int, escaped bool, class uint8) error {
+	if p.gbk && class&highText != 0 && !gbkSpan(t) {
+		return errInPlace
+	}
 	if class&badText != 0 {
 		i := 0
 		for textClass[t[i]]&badText == 0 {
