@@ -34,17 +34,18 @@ func Decode(body []byte) (*Message, error) {
 	return decode(body, true)
 }
 
-// decode is Decode, reading a GBK message in place (see parser.gbk) when
-// inPlace is set, which changes nothing but the speed.
-func decode(body []byte, inPlace bool) (*Message, error) {
-	src, cs, gbk, err := source(body, inPlace)
+// decode is Decode; fast reads a GBK message in place (see parser.gbk)
+// and leaf elements in one step (parser.leaf), which changes nothing but
+// the speed: without fast, it is the reader as it was before either.
+func decode(body []byte, fast bool) (*Message, error) {
+	src, cs, gbk, err := source(body, fast)
 	if err != nil {
 		return nil, err
 	}
 	m := &Message{cs: cs}
 	var d doc
 	defer d.release()
-	err = parse(src, &d, gbk)
+	err = parse(src, &d, gbk, fast)
 	if gbk && err != nil && err != errInPlace && !gbkInTable(body) {
 		// Read in place, a message is checked only where it was read;
 		// bytes the charset lacks are refused first, as the decoded
@@ -57,7 +58,7 @@ func decode(body []byte, inPlace bool) (*Message, error) {
 		if src, _, _, err = source(body, false); err != nil {
 			return nil, err // a charset refusal, which comes without a Message
 		}
-		err = parse(src, &d, false)
+		err = parse(src, &d, false, fast)
 	}
 	if err != nil {
 		return m, err

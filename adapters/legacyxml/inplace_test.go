@@ -29,15 +29,30 @@ var gbkPieces = []string{
 	`encoding="GB2312"`, `encoding="GB18030"`, `encoding="UTF-8"`,
 }
 
+// leafPieces are leaf elements and near misses, for the one-step reading
+// of leaves (parser.leaf), in any charset.
+var leafPieces = []string{
+	"<A>x</A>", "<A>x</a>", "<A>x</A >", "<A>x</AB>", "<A>x</A", "<A>x<", "<A>\x01</A>", "<A>&amp;</A>", "<A> </A>", "<A></A>", "<A/>",
+	"<AKC515>L-9</AKC515>", "<AKC515>\t</AKC515>", "<akc515>L-9</akc515>", "<AKC227>1.00<!----></AKC227>", "<AKC227>1.00<![CDATA[0]]></AKC227>",
+	"<DISE_NAME>" + strings.Repeat("x", 4000) + "</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("x", 4001) + "</DISE_NAME>",
+	"<MSGID>Z</MSGID>", "<KC22ROW><FEEDETL_SN>9</FEEDETL_SN></KC22ROW>", "<ROW><X>1</X><Y>2</Y></ROW>", "text",
+}
+
 // mutatedGBK draws one of the GBK messages of testdata/decode and
 // inserts, deletes or overwrites a few pieces of it.
 func mutatedGBK(t *rapid.T, bodies [][]byte) []byte {
+	return mutated(t, bodies, gbkPieces)
+}
+
+// mutated draws one of bodies and inserts pieces into it, or deletes or
+// overwrites a few bytes of it.
+func mutated(t *rapid.T, bodies [][]byte, pieces []string) []byte {
 	body := bytes.Clone(rapid.SampledFrom(bodies).Draw(t, "message"))
 	for range rapid.IntRange(0, 4).Draw(t, "mutations") {
 		at := rapid.IntRange(0, len(body)).Draw(t, "at")
 		switch rapid.IntRange(0, 3).Draw(t, "kind") {
 		case 0, 1:
-			piece := rapid.SampledFrom(gbkPieces).Draw(t, "piece")
+			piece := rapid.SampledFrom(pieces).Draw(t, "piece")
 			body = append(body[:at], append([]byte(piece), body[at:]...)...)
 		case 2:
 			end := min(len(body), at+rapid.IntRange(1, 40).Draw(t, "length"))
@@ -70,7 +85,7 @@ func gbkBodies(t testing.TB) [][]byte {
 
 // TestInPlaceIsDecoded: reading a GBK message in place gives what reading
 // it decoded to UTF-8 gives, requests or refusal (with its line and
-// column), for every message.
+// column), for every message; so does reading leaves in one step.
 func TestInPlaceIsDecoded(t *testing.T) {
 	bodies := gbkBodies(t)
 	var inPlace, all int
@@ -79,7 +94,7 @@ func TestInPlaceIsDecoded(t *testing.T) {
 		all++
 		if src, _, gbk, err := source(body, true); err == nil && gbk {
 			var d doc
-			if parse(src, &d, true) != errInPlace {
+			if parse(src, &d, true, true) != errInPlace {
 				inPlace++ // read in place, without falling back
 			}
 			d.release()
@@ -91,7 +106,8 @@ func TestInPlaceIsDecoded(t *testing.T) {
 	}
 }
 
-// sameDecode fails t unless decode reads body alike in place and decoded.
+// sameDecode fails t unless decode reads body alike with its fast paths
+// (GBK in place, leaves in one step) and without.
 func sameDecode(t interface{ Fatalf(string, ...any) }, body []byte) {
 	fast, fastErr := decode(body, true)
 	slow, slowErr := decode(body, false)
@@ -100,6 +116,29 @@ func sameDecode(t interface{ Fatalf(string, ...any) }, body []byte) {
 	}
 	if !reflect.DeepEqual(fast, slow) {
 		t.Fatalf("%q:\nin place: %+v\n decoded: %+v", body, fast, slow)
+	}
+}
+
+// TestLeavesAreTheLoop: reading leaf elements in one step gives what the
+// reader's loop gives, in every charset.
+func TestLeavesAreTheLoop(t *testing.T) {
+	var bodies [][]byte
+	for _, file := range decodeFiles(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		sameDecode(t, mutated(t, bodies, leafPieces))
+	})
+	for _, body := range bodies {
+		for _, piece := range leafPieces {
+			if at := bytes.Index(body, []byte("</MSGNO>")); at >= 0 {
+				sameDecode(t, append(append(bytes.Clone(body[:at+8]), piece...), body[at+8:]...))
+			}
+		}
 	}
 }
 

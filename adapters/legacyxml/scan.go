@@ -123,16 +123,18 @@ type parser struct {
 	// reference next to non-ASCII text, CDATA holding non-ASCII, whose
 	// "]]>" a trail byte could fake) is errInPlace: Decode then reads the
 	// message decoded.
-	gbk bool
-	d   *doc
+	gbk    bool
+	leaves bool // read leaf elements with leaf
+	d      *doc
 }
 
 // errInPlace is parse giving up on GBK read in place; never a refusal.
 var errInPlace = errors.New("legacyxml: read the message decoded")
 
-// parse reads the message text into d; gbk as in parser.
-func parse(src string, d *doc, gbk bool) error {
-	p := parser{src: src, d: d, gbk: gbk}
+// parse reads the message text into d; gbk as in parser, and leaves
+// turns parser.leaf on.
+func parse(src string, d *doc, gbk, leaves bool) error {
+	p := parser{src: src, d: d, gbk: gbk, leaves: leaves}
 	return p.run()
 }
 
@@ -174,6 +176,9 @@ func (p *parser) run() error {
 		switch {
 		case next != '!' && next != '?' && next != '/':
 			if err := p.startTag(); err != nil {
+				return err
+			}
+			if err := p.leaf(); err != nil {
 				return err
 			}
 		case next == '/':
@@ -225,6 +230,41 @@ func (p *parser) run() error {
 		return p.bad(p.pos, "报文中没有XML元素", "the message holds no XML element")
 	}
 	return nil
+}
+
+// leaf reads, right after its start tag, the usual rest of a leaf
+// element: ASCII text without references or control characters, then
+// its end tag as written. It takes the steps the loop in run would take
+// (classified, then endTag's usual case), without going round the loop;
+// for anything else it leaves p as it was, and run reads on.
+func (p *parser) leaf() error {
+	if !p.leaves || p.depth == 0 {
+		return nil
+	}
+	// Only the element just opened can be open with neither children nor
+	// text: any element opened after it would be its child.
+	f := &p.stack[p.depth-1]
+	if f.child || f.textEnd != 0 || f.text != "" {
+		return nil
+	}
+	s := p.src
+	at := p.pos
+	end := at
+	var class uint8
+	for end < len(s) && s[end] != '<' {
+		class |= textClass[s[end]]
+		end++
+	}
+	top := p.rawOf(f)
+	close := end + 2 + len(top)
+	if end == at || end-at > maxValueLen || class&(badText|ampText|highText) != 0 ||
+		close >= len(s) || s[end+1] != '/' || s[close] != '>' || s[end+2:close] != top {
+		return nil
+	}
+	f.textAt, f.textEnd = int32(at), int32(end)
+	f.nonSpace = class&nonSpaceText != 0
+	p.pos = close + 1
+	return p.close()
 }
 
 // name reads an XML name at i and returns it with the index after it,
