@@ -36,6 +36,9 @@ var leafPieces = []string{
 	"<AKC515>L-9</AKC515>", "<AKC515>\t</AKC515>", "<akc515>L-9</akc515>", "<AKC227>1.00<!----></AKC227>", "<AKC227>1.00<![CDATA[0]]></AKC227>",
 	"<DISE_NAME>" + strings.Repeat("x", 4000) + "</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("x", 4001) + "</DISE_NAME>",
 	"<MSGID>Z</MSGID>", "<KC22ROW><FEEDETL_SN>9</FEEDETL_SN></KC22ROW>", "<ROW><X>1</X><Y>2</Y></ROW>", "text",
+	"x<A>1</A>", "<KC22XML>1</KC22XML>", "<DIAGXML></DIAGXML>", "<KC22ROW>1</KC22ROW>", "<AKC515><B>1</B></AKC515>", "<A b=\"1\">2</A>",
+	"<A><B><C><D><E><F><G><H><I>1</I></H></G></F></E></D></C></B></A>", "<A><B><C><D><E><F><G><H>1</H></G></F></E></D></C></B></A>",
+	"<" + strings.Repeat("N", 65) + ">1</" + strings.Repeat("N", 65) + ">",
 }
 
 // mutatedGBK draws one of the GBK messages of testdata/decode and

@@ -175,6 +175,12 @@ func (p *parser) run() error {
 		}
 		switch {
 		case next != '!' && next != '?' && next != '/':
+			if done, err := p.leafElement(); done || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := p.startTag(); err != nil {
 				return err
 			}
@@ -265,6 +271,70 @@ func (p *parser) leaf() error {
 	f.nonSpace = class&nonSpaceText != 0
 	p.pos = close + 1
 	return p.close()
+}
+
+// leafElement reads, at a '<', the usual element of a message whole:
+// <NAME>ASCII text</NAME>, an upper-case name without attributes, text
+// without references or control characters, under an element that holds
+// fields or is a row, and not a list. It does what startTag, leaf and
+// close would do, without a frame; for anything else it reports false
+// and leaves p as it was.
+func (p *parser) leafElement() (bool, error) {
+	if !p.leaves || p.depth == 0 || p.depth == maxDepth || p.elements == maxElements {
+		return false, nil
+	}
+	s := p.src
+	raw, i, class := p.name(p.pos + 1)
+	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || i >= len(s) || s[i] != '>' {
+		return false, nil
+	}
+	start := i + 1
+	end := start
+	var text uint8
+	for end < len(s) && s[end] != '<' {
+		text |= textClass[s[end]]
+		end++
+	}
+	closeAt := end + 2 + len(raw)
+	if end-start > maxValueLen || text&(badText|ampText|highText) != 0 ||
+		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != raw {
+		return false, nil
+	}
+	parent := &p.stack[p.depth-1]
+	if parent.nonSpace || parent.kind == plain && (raw == feeList || raw == diagList) {
+		return false, nil
+	}
+	switch parent.kind {
+	case plain, feeItem, diagItem:
+	default:
+		return false, nil
+	}
+	p.elements++
+	parent.child = true
+	p.pos = closeAt + 1
+	v := trimSpace(s[start:end])
+	switch parent.kind {
+	case feeItem:
+		row := &p.d.fees[len(p.d.fees)-1]
+		if id, ok := feeRowField(raw); ok && !set(&row.v[id], v) {
+			return true, twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
+		}
+	case diagItem:
+		row := &p.d.diags[len(p.d.diags)-1]
+		if id, ok := diagRowField(raw); ok && !set(&row.v[id], v) {
+			return true, twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
+		}
+	default:
+		if id, ok := messageField(raw); ok {
+			if !set(&p.d.v[id], v) {
+				return true, twice(p.rawOf(parent) + "/" + fieldNames[id])
+			}
+			if v != "" && p.d.at[id] == "" {
+				p.d.at[id] = p.rawOf(parent)
+			}
+		}
+	}
+	return true, nil
 }
 
 // name reads an XML name at i and returns it with the index after it,
