@@ -144,12 +144,16 @@ func appendFeeFields(b []byte, l *settlement.LineSplit, cs charset) []byte {
 	} else {
 		b = append(b, j.priceNoCap...)
 	}
-	b = settlement.AppendScaled(b, int64(l.SelfPay), 4)
-	b = settlement.AppendScaled(append(b, j.selfPayFulamt...), int64(l.Fulamt), 2)
-	b = settlement.AppendScaled(append(b, j.fulamtOverlmt...), int64(l.Overlmt), 2)
-	b = settlement.AppendScaled(append(b, j.overlmtPreselfpay...), int64(l.Preselfpay), 2)
-	b = settlement.AppendScaled(append(b, j.preselfpayInscp...), int64(l.Inscp), 2)
-	b = settlement.AppendScaled(append(b, j.inscpHospPart...), int64(l.HospPart), 2)
+	if l.SelfPay == 0 {
+		b = append(b, "0.0000"...)
+	} else {
+		b = settlement.AppendScaled(b, int64(l.SelfPay), 4)
+	}
+	b = appendFen(append(b, j.selfPayFulamt...), l.Fulamt)
+	b = appendFen(append(b, j.fulamtOverlmt...), l.Overlmt)
+	b = appendFen(append(b, j.overlmtPreselfpay...), l.Preselfpay)
+	b = appendFen(append(b, j.preselfpayInscp...), l.Inscp)
+	b = appendFen(append(b, j.inscpHospPart...), l.HospPart)
 	b = append(b, t.hospPart.end...)
 	b = appendLeaf(b, &t.class, string(l.Class), cs)
 	b = appendLeaf(b, &t.chargeType, l.ChargeType, cs)
@@ -159,6 +163,15 @@ func appendFeeFields(b []byte, l *settlement.LineSplit, cs charset) []byte {
 		b = append(b, j.lmt0...)
 	}
 	return appendLeaf(b, &t.memo, l.Memo, cs)
+}
+
+// appendFen writes an amount as fen does; most of a row's split amounts
+// are zero, written without the printer.
+func appendFen(b []byte, v settlement.Fen) []byte {
+	if v == 0 {
+		return append(b, "0.00"...)
+	}
+	return settlement.AppendScaled(b, int64(v), 2)
 }
 
 // feeFields writes a fee row's fields anywhere.
