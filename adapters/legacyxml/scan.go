@@ -160,8 +160,12 @@ func (p *parser) run() error {
 				class |= textClass[s[end]]
 				end++
 			}
-			if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
-				return err
+			// White space between child elements, the indentation, is
+			// what classified would drop: dropped here.
+			if class != 0 || p.depth == 0 || !p.stack[p.depth-1].child {
+				if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
+					return err
+				}
 			}
 			p.pos = end
 			continue
