@@ -34,9 +34,11 @@ func Decode(body []byte) (*Message, error) {
 	return decode(body, true)
 }
 
-// decode is Decode; fast reads a GBK message in place (see parser.gbk)
-// and leaf elements in one step (parser.leaf), which changes nothing but
-// the speed: without fast, it is the reader as it was before either.
+// decode is Decode; fast reads a GBK message as sent, without
+// transcoding it (see parser.gbk), and leaf elements in one step
+// (leafElement, leaf), which changes nothing but the speed. Without fast
+// it is the general reader on the decoded text, which the tests compare
+// it with.
 func decode(body []byte, fast bool) (*Message, error) {
 	src, cs, gbk, err := source(body, fast)
 	if err != nil {
