@@ -50,14 +50,12 @@ func dayAnswers(b *testing.B, m *Message, national ...string) []settlement.Answe
 }
 
 func benchDecode(b *testing.B, body []byte) {
-	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
-	for b.Loop() {
+	cpubench.Measure(b, func() {
 		if _, err := Decode(body); err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }
 
 func BenchmarkDecodeSettle(b *testing.B)     { benchDecode(b, benchBody(b, "day-08-2720-settle.xml")) }
@@ -78,13 +76,11 @@ func benchEncode(b *testing.B, body []byte, national ...string) {
 		b.Fatal(err)
 	}
 	answers := dayAnswers(b, m, national...)
-	b.ReportAllocs()
-	for b.Loop() {
+	cpubench.Measure(b, func() {
 		if _, err := m.Encode(answers); err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }
 
 func BenchmarkEncodeSettle(b *testing.B) {
@@ -99,13 +95,11 @@ func BenchmarkEncodeFees20(b *testing.B) {
 		b.Fatal(err)
 	}
 	answers := fees20Answers(b, m)
-	b.ReportAllocs()
-	for b.Loop() {
+	cpubench.Measure(b, func() {
 		if _, err := m.Encode(answers); err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }
 
 // fees20Answers answers each of the upload's rows with one of the day's

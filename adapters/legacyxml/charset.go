@@ -54,31 +54,40 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // the charset; without one, a UTF-8 byte-order mark or valid UTF-8 means
 // UTF-8, anything else GB18030 (of which GBK and GB2312 are subsets).
 func text(body []byte) (string, charset, error) {
+	src, cs, _, err := source(body, false)
+	return src, cs, err
+}
+
+// source is text, except that with inPlace a GBK or GB2312 body is
+// returned as it is, copied, and gbk reports so: its markup is ASCII
+// either way, and the parser checks and decodes the few stretches with
+// other characters as it meets them (see parser.gbk).
+func source(body []byte, inPlace bool) (src string, cs charset, gbk bool, err error) {
 	off := 0
 	bom := bytes.HasPrefix(body, utf8BOM)
 	if bom {
 		off = len(utf8BOM)
 	}
 	if bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) {
-		return "", defaultCharset, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
+		return "", defaultCharset, false, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
 			"不支持 UTF-16，请使用 GBK、GB18030 或 UTF-8", "UTF-16 is not supported; send GBK, GB18030 or UTF-8"))
 	}
 	b := body[off:]
 	name, declared, err := declaredEncoding(b)
 	if err != nil {
-		return "", defaultCharset, err
+		return "", defaultCharset, false, err
 	}
-	cs := csUTF8
+	cs = csUTF8
 	switch {
 	case declared:
 		c, ok := charsetByName(name)
 		if !ok {
-			return "", defaultCharset, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
+			return "", defaultCharset, false, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
 				"不支持声明的字符集 "+quote(name)+"（可用：GBK、GB2312、GB18030、UTF-8）",
 				"the declared encoding "+quote(name)+" is not supported (use GBK, GB2312, GB18030 or UTF-8)"))
 		}
 		if bom && c != csUTF8 {
-			return "", c, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
+			return "", c, false, settlement.Errorf(settlement.CodeBadCharset, settlement.Bi(
 				"报文以 UTF-8 字节序标记开头，却声明为 "+c.String(),
 				"the message starts with a UTF-8 byte-order mark but declares "+c.String()))
 		}
@@ -88,18 +97,88 @@ func text(body []byte) (string, charset, error) {
 	}
 	if cs == csUTF8 {
 		if !utf8.Valid(b) {
-			return "", cs, badBytes(off+invalidUTF8(b), cs, declared)
+			return "", cs, false, badBytes(off+invalidUTF8(b), cs, declared)
 		}
-		return string(b), cs, nil
+		return string(b), cs, false, nil
+	}
+	if inPlace && (cs == csGBK || cs == csGB2312) {
+		return string(b), cs, true, nil
 	}
 	out, err := transcodeString(decoder(cs), b, cs)
 	if err != nil {
-		return "", cs, badBytes(off, cs, declared)
+		return "", cs, false, badBytes(off, cs, declared)
 	}
 	if at := invalidAt(out, b, cs); at >= 0 {
-		return "", cs, badBytes(off+at, cs, declared)
+		return "", cs, false, badBytes(off+at, cs, declared)
 	}
-	return out, cs, nil
+	return out, cs, false, nil
+}
+
+// gbkInTable reports whether every non-ASCII byte of b is the lead of a
+// two-byte character gbkTable holds. Characters are paired from the left
+// as transcodeStringWith pairs them, so the text then decodes, character
+// for character, to what the table says.
+func gbkInTable(b []byte) bool {
+	var t *[126 * 190]uint16
+	for i := 0; i < len(b); {
+		i += asciiRun(b[i:])
+		if i == len(b) {
+			return true
+		}
+		if i+1 >= len(b) {
+			return false
+		}
+		if t == nil {
+			t = gbkTable()
+		}
+		j, ok := gbkIndex(b[i], b[i+1])
+		if !ok || t[j] == 0 {
+			return false
+		}
+		i += 2
+	}
+	return true
+}
+
+// gbkSpan is gbkInTable for a stretch of the message that starts after
+// an ASCII byte: short, and read byte by byte.
+func gbkSpan(s string) bool {
+	var t *[126 * 190]uint16
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return false
+		}
+		if t == nil {
+			t = gbkTable()
+		}
+		j, ok := gbkIndex(s[i], s[i+1])
+		if !ok || t[j] == 0 {
+			return false
+		}
+		i += 2
+	}
+	return true
+}
+
+// gbkString decodes a value of GBK text that gbkSpan accepted.
+func gbkString(s string) string {
+	t := gbkTable()
+	b := make([]byte, 0, len(s)+len(s)/2)
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			b = append(b, c)
+			i++
+			continue
+		}
+		j, _ := gbkIndex(s[i], s[i+1])
+		b = utf8.AppendRune(b, rune(t[j]))
+		i += 2
+	}
+	return string(b)
 }
 
 func badBytes(at int, cs charset, declared bool) error {
@@ -295,10 +374,17 @@ func transcodeStringWith(t transform.Transformer, src []byte, from charset, gbk 
 	return out.String(), nil
 }
 
-// asciiRun is the length of the ASCII prefix of b, read eight bytes at a
-// time.
+// asciiRun is the length of the ASCII prefix of b, read 32 and then
+// eight bytes at a time.
 func asciiRun(b []byte) int {
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32]
+		if (binary.LittleEndian.Uint64(w)|binary.LittleEndian.Uint64(w[8:])|
+			binary.LittleEndian.Uint64(w[16:])|binary.LittleEndian.Uint64(w[24:]))&0x8080808080808080 != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
 		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
 			break

@@ -31,14 +31,38 @@ func Decode(body []byte) (*Message, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, settlement.Errorf(settlement.CodeTooLarge, strconv.Itoa(MaxBodyBytes))
 	}
-	src, cs, err := text(body)
+	return decode(body, true)
+}
+
+// decode is Decode; fast reads a GBK message as sent, without
+// transcoding it (see parser.gbk), and leaf elements in one step
+// (leafElement, leaf), which changes nothing but the speed. Without fast
+// it is the general reader on the decoded text, which the tests compare
+// it with.
+func decode(body []byte, fast bool) (*Message, error) {
+	src, cs, gbk, err := source(body, fast)
 	if err != nil {
 		return nil, err
 	}
 	m := &Message{cs: cs}
 	var d doc
 	defer d.release()
-	if err := parse(src, &d); err != nil {
+	err = parse(src, &d, gbk, fast)
+	if gbk && err != nil && err != errInPlace && !gbkInTable(body) {
+		// Read in place, a message is checked only where it was read;
+		// bytes the charset lacks are refused first, as the decoded
+		// reading refuses them.
+		err = errInPlace
+	}
+	if err == errInPlace {
+		d.release()
+		d = doc{}
+		if src, _, _, err = source(body, false); err != nil {
+			return nil, err // a charset refusal, which comes without a Message
+		}
+		err = parse(src, &d, false, fast)
+	}
+	if err != nil {
 		return m, err
 	}
 	m.msgNo, m.msgID = d.v[fMsgNo], d.v[fMsgID]

@@ -178,12 +178,20 @@
 // against 50–75 µs and 220).
 //
 // Decoding the day's GBK settlement and encoding its reply takes about
-// 116,000 instructions and 31 allocations, a 20-row fee upload about
-// 725,000 and 17 (callgrind); on one core of the shared build machine,
-// loaded by other benchmarks, that was 12–16 µs and 70–77 µs of CPU. The
-// request is decoded to UTF-8 once, into the string the reader slices;
-// the reply is written in its charset value by value, not transcoded
-// whole. See bench_test.go (go test -run '^$' -bench . -benchmem -cpu 1).
+// 78,000 instructions and 28 allocations, a 20-row fee upload about
+// 375,000 and 15 (callgrind, where SHA-256 runs without SHA-NI); on one
+// core of the shared build machine that was about 7.5 µs and 24 µs of
+// CPU (cpu-ns/op, BenchmarkRoundTrip). A GBK or GB2312 request is read
+// as sent, copied but not transcoded: its markup is ASCII as in UTF-8,
+// and only the values kept are decoded. Other requests, and the few GBK ones the in-place reading
+// cannot read exactly as their UTF-8 text (a non-ASCII element name, a
+// reference or CDATA beside Chinese text), are decoded to UTF-8 once,
+// into the string the reader slices. The usual element, <NAME>ASCII
+// text</NAME>, is read in one step (leafElement); the general reader
+// reads the rest. decode(body, false) is the reader without these fast
+// paths, and property tests and FuzzDecode hold the two to the same
+// requests and refusals. The reply is written in its charset value by
+// value, not transcoded whole.
 //
 // Decode refusals are *settlement.Error naming the element (BODY/AKC264),
 // the row (KC22ROW[2]/AKC227) or the line and column. They never carry a

@@ -23,9 +23,18 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 		return nil, fmt.Errorf("legacyxml: encode: %d answers for %d requests", len(answers), len(m.Requests))
 	}
 	last := answers[len(answers)-1].Stamp
-	size := 2048
+	// What the usual replies take (a fee row about 600 bytes, a
+	// settlement's SETLINFO 1,500 and a fund row 250), so that the buffer
+	// neither grows nor is far larger than the reply.
+	size := 1024
 	for _, a := range answers {
-		size += 800 * len(a.Outcome.Lines)
+		size += 640 * len(a.Outcome.Lines)
+		if r := a.Outcome.Record; r != nil {
+			size += 1536 + 256*len(r.Details)
+		}
+		if a.Outcome.Person != nil {
+			size += 1024
+		}
 	}
 	w := writer{b: make([]byte, 0, size), cs: m.cs}
 	w.prolog(m.cs)

@@ -109,37 +109,69 @@ var feeTags = func() (t struct {
 	return t
 }()
 
-// appendFeeFields writes what feeFields writes at feeFieldDepth, the
-// usual place, with the tags made once: the rows are most of a fee
-// upload's answer.
-func appendFeeFields(b []byte, l *settlement.LineSplit, cs charset) []byte {
+// feeJoins are the constant stretches between a fee row's numbers: one
+// field's end tag and the next one's start tag (with the price cap
+// between, when there is none), written in one append.
+var feeJoins = func() (j struct{ amountQty, qtyPrice, priceCap, priceNoCap, capSelfPay, selfPayFulamt, fulamtOverlmt, overlmtPreselfpay, preselfpayInscp, inscpHospPart, lmt0, lmt1 string }) {
 	t := &feeTags
-	fen := func(b []byte, t *tags, v settlement.Fen) []byte {
-		return append(appendScaled(append(b, t.start...), int64(v), 100), t.end...)
-	}
+	j.amountQty = t.amount.end + t.qty.start
+	j.qtyPrice = t.qty.end + t.price.start
+	j.priceCap = t.price.end + t.cap.start
+	j.priceNoCap = t.price.end + t.cap.start + noPriceCap + t.cap.end + t.selfPay.start
+	j.capSelfPay = t.cap.end + t.selfPay.start
+	j.selfPayFulamt = t.selfPay.end + t.fulamt.start
+	j.fulamtOverlmt = t.fulamt.end + t.overlmt.start
+	j.overlmtPreselfpay = t.overlmt.end + t.preselfpay.start
+	j.preselfpayInscp = t.preselfpay.end + t.inscp.start
+	j.inscpHospPart = t.inscp.end + t.hospPart.start
+	j.lmt0 = t.lmt.start + "0" + t.lmt.end
+	j.lmt1 = t.lmt.start + "1" + t.lmt.end
+	return j
+}()
+
+// appendFeeFields writes what feeFields writes at feeFieldDepth, the
+// usual place, with the tags made once and joined where they meet: the
+// rows are most of a fee upload's answer.
+func appendFeeFields(b []byte, l *settlement.LineSplit, cs charset) []byte {
+	t, j := &feeTags, &feeJoins
 	b = appendLeaf(b, &t.sn, l.FeedetlSn, cs)
-	b = fen(b, &t.amount, l.Amount)
-	b = append(l.Qty.Append(append(b, t.qty.start...)), t.qty.end...)
-	b = append(l.Price.Append(append(b, t.price.start...)), t.price.end...)
+	b = settlement.AppendScaled(append(b, t.amount.start...), int64(l.Amount), 2)
+	b = l.Qty.Append(append(b, j.amountQty...))
+	b = l.Price.Append(append(b, j.qtyPrice...))
 	if l.PriceCap > 0 {
-		b = fen(b, &t.cap, l.PriceCap)
+		b = settlement.AppendScaled(append(b, j.priceCap...), int64(l.PriceCap), 2)
+		b = append(b, j.capSelfPay...)
 	} else {
-		b = appendLeaf(b, &t.cap, noPriceCap, cs)
+		b = append(b, j.priceNoCap...)
 	}
-	b = append(appendScaled(append(b, t.selfPay.start...), int64(l.SelfPay), 10000), t.selfPay.end...)
-	b = fen(b, &t.fulamt, l.Fulamt)
-	b = fen(b, &t.overlmt, l.Overlmt)
-	b = fen(b, &t.preselfpay, l.Preselfpay)
-	b = fen(b, &t.inscp, l.Inscp)
-	b = fen(b, &t.hospPart, l.HospPart)
+	if l.SelfPay == 0 {
+		b = append(b, "0.0000"...)
+	} else {
+		b = settlement.AppendScaled(b, int64(l.SelfPay), 4)
+	}
+	b = appendFen(append(b, j.selfPayFulamt...), l.Fulamt)
+	b = appendFen(append(b, j.fulamtOverlmt...), l.Overlmt)
+	b = appendFen(append(b, j.overlmtPreselfpay...), l.Preselfpay)
+	b = appendFen(append(b, j.preselfpayInscp...), l.Inscp)
+	b = appendFen(append(b, j.inscpHospPart...), l.HospPart)
+	b = append(b, t.hospPart.end...)
 	b = appendLeaf(b, &t.class, string(l.Class), cs)
 	b = appendLeaf(b, &t.chargeType, l.ChargeType, cs)
 	if l.Restricted {
-		b = appendLeaf(b, &t.lmt, "1", cs)
+		b = append(b, j.lmt1...)
 	} else {
-		b = appendLeaf(b, &t.lmt, "0", cs)
+		b = append(b, j.lmt0...)
 	}
 	return appendLeaf(b, &t.memo, l.Memo, cs)
+}
+
+// appendFen writes an amount as fen does; most of a row's split amounts
+// are zero, written without the printer.
+func appendFen(b []byte, v settlement.Fen) []byte {
+	if v == 0 {
+		return append(b, "0.00"...)
+	}
+	return settlement.AppendScaled(b, int64(v), 2)
 }
 
 // feeFields writes a fee row's fields anywhere.

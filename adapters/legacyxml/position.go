@@ -55,5 +55,20 @@ func (p *parser) position(off int) (line, col int) {
 	if i := strings.LastIndexByte(before, '\n'); i >= 0 {
 		before = before[i+1:]
 	}
+	if p.gbk {
+		return line, 1 + gbkCount(before)
+	}
 	return line, 1 + utf8.RuneCountInString(before)
+}
+
+// gbkCount counts the characters of GBK text that gbkSpan accepted.
+func gbkCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if s[i] >= utf8.RuneSelf {
+			i++
+		}
+		i++
+	}
+	return n
 }

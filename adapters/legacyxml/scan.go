@@ -1,9 +1,11 @@
 package legacyxml
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
 )
@@ -100,6 +102,7 @@ type frame struct {
 	textAt, textEnd int32
 	text            string
 	nonSpace        bool // text holds more than white space
+	high            bool // text holds non-ASCII bytes
 }
 
 type parser struct {
@@ -109,13 +112,40 @@ type parser struct {
 	depth    int
 	elements int
 	root     bool
-	d        *doc
+	// gbk: src is the message's GBK bytes as sent (source with inPlace),
+	// not UTF-8. Markup is ASCII in both and no GBK trail byte is one of
+	// the bytes that delimit it (< > & ; = quotes, white space), so the
+	// reader takes the same steps; each stretch with other bytes (text,
+	// comment, processing instruction, attribute value) is checked
+	// against gbkTable where it is met, values kept are decoded (close),
+	// and columns count GBK characters (position). What it could not read
+	// exactly as in UTF-8 (bytes the table lacks, a non-ASCII name, a
+	// reference next to non-ASCII text, CDATA holding non-ASCII, whose
+	// "]]>" a trail byte could fake) is errInPlace: Decode then reads the
+	// message decoded.
+	gbk    bool
+	leaves bool // read leaf elements with leaf
+	d      *doc
 }
 
-// parse reads the decoded message text into d.
-func parse(src string, d *doc) error {
-	p := parser{src: src, d: d}
+// errInPlace is parse giving up on GBK read in place; never a refusal.
+var errInPlace = errors.New("legacyxml: read the message decoded")
+
+// parse reads the message text into d; gbk as in parser, and leaves
+// turns parser.leaf on.
+func parse(src string, d *doc, gbk, leaves bool) error {
+	p := parser{src: src, d: d, gbk: gbk, leaves: leaves}
 	return p.run()
+}
+
+// ascii reports whether s has no byte above 0x7F.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) run() error {
@@ -130,8 +160,12 @@ func (p *parser) run() error {
 				class |= textClass[s[end]]
 				end++
 			}
-			if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
-				return err
+			// White space between child elements, the indentation, is
+			// what classified would drop: dropped here.
+			if class != 0 || p.depth == 0 || !p.stack[p.depth-1].child {
+				if err := p.classified(s[p.pos:end], p.pos, true, class); err != nil {
+					return err
+				}
 			}
 			p.pos = end
 			continue
@@ -145,7 +179,16 @@ func (p *parser) run() error {
 		}
 		switch {
 		case next != '!' && next != '?' && next != '/':
+			if done, err := p.leafElement(); done || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := p.startTag(); err != nil {
+				return err
+			}
+			if err := p.leaf(); err != nil {
 				return err
 			}
 		case next == '/':
@@ -157,9 +200,15 @@ func (p *parser) run() error {
 			if k < 0 {
 				return p.truncated(zhEn("注释未结束", "inside a comment"))
 			}
+			if p.gbk && !gbkSpan(rest[4:4+k]) {
+				return errInPlace
+			}
 			p.pos += 4 + k + 3
 		case strings.HasPrefix(rest, "<![CDATA["):
 			k := strings.Index(rest[9:], "]]>")
+			if p.gbk && !ascii(rest[9:9+max(k, 0)]) {
+				return errInPlace
+			}
 			if k < 0 {
 				return p.truncated(zhEn("CDATA 段未结束", "inside a CDATA section"))
 			}
@@ -174,8 +223,11 @@ func (p *parser) run() error {
 			if k < 0 {
 				return p.truncated(zhEn("处理指令未结束", "inside a processing instruction"))
 			}
-			if target, _ := p.name(p.pos + 2); strings.EqualFold(target, "xml") && !blank(s[:p.pos]) {
+			if target, _, _ := p.name(p.pos + 2); strings.EqualFold(target, "xml") && !blank(s[:p.pos]) {
 				return p.bad(p.pos, "XML 声明必须位于报文开头", "the XML declaration must come first")
+			}
+			if p.gbk && !gbkSpan(rest[:k]) {
+				return errInPlace
 			}
 			p.pos += k + 2
 		}
@@ -190,28 +242,148 @@ func (p *parser) run() error {
 	return nil
 }
 
-// name reads an XML name at i and returns it with the index after it.
-func (p *parser) name(i int) (string, int) {
+// leaf reads, right after its start tag, the usual rest of a leaf
+// element: ASCII text without references or control characters, then
+// its end tag as written. It takes the steps the loop in run would take
+// (classified, then endTag's usual case), without going round the loop;
+// for anything else it leaves p as it was, and run reads on.
+func (p *parser) leaf() error {
+	if !p.leaves || p.depth == 0 {
+		return nil
+	}
+	// Only the element just opened can be open with neither children nor
+	// text: any element opened after it would be its child.
+	f := &p.stack[p.depth-1]
+	if f.child || f.textEnd != 0 || f.text != "" {
+		return nil
+	}
+	s := p.src
+	at := p.pos
+	end := at
+	var class uint8
+	for end < len(s) && s[end] != '<' {
+		class |= textClass[s[end]]
+		end++
+	}
+	top := p.rawOf(f)
+	close := end + 2 + len(top)
+	if end == at || end-at > maxValueLen || class&(badText|ampText|highText) != 0 ||
+		close >= len(s) || s[end+1] != '/' || s[close] != '>' || s[end+2:close] != top {
+		return nil
+	}
+	f.textAt, f.textEnd = int32(at), int32(end)
+	f.nonSpace = class&nonSpaceText != 0
+	p.pos = close + 1
+	return p.close()
+}
+
+// leafElement reads, at a '<', the usual element of a message whole:
+// <NAME>ASCII text</NAME>, an upper-case name without attributes, text
+// without references or control characters, under an element that holds
+// fields or is a row, and not a list. It does what startTag, leaf and
+// close would do, without a frame; for anything else it reports false
+// and leaves p as it was.
+func (p *parser) leafElement() (bool, error) {
+	if !p.leaves || p.depth == 0 || p.depth == maxDepth || p.elements == maxElements {
+		return false, nil
+	}
+	s := p.src
+	raw, i, class := p.name(p.pos + 1)
+	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || i >= len(s) || s[i] != '>' {
+		return false, nil
+	}
+	start := i + 1
+	end := start
+	var text uint8
+	for end < len(s) && s[end] != '<' {
+		text |= textClass[s[end]]
+		end++
+	}
+	closeAt := end + 2 + len(raw)
+	if end-start > maxValueLen || text&(badText|ampText|highText) != 0 ||
+		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != raw {
+		return false, nil
+	}
+	parent := &p.stack[p.depth-1]
+	if parent.nonSpace || parent.kind == plain && (raw == feeList || raw == diagList) {
+		return false, nil
+	}
+	switch parent.kind {
+	case plain, feeItem, diagItem:
+	default:
+		return false, nil
+	}
+	p.elements++
+	parent.child = true
+	p.pos = closeAt + 1
+	v := trimSpace(s[start:end])
+	switch parent.kind {
+	case feeItem:
+		row := &p.d.fees[len(p.d.fees)-1]
+		if id, ok := feeRowField(raw); ok && !set(&row.v[id], v) {
+			return true, twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
+		}
+	case diagItem:
+		row := &p.d.diags[len(p.d.diags)-1]
+		if id, ok := diagRowField(raw); ok && !set(&row.v[id], v) {
+			return true, twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
+		}
+	default:
+		if id, ok := messageField(raw); ok {
+			if !set(&p.d.v[id], v) {
+				return true, twice(p.rawOf(parent) + "/" + fieldNames[id])
+			}
+			if v != "" && p.d.at[id] == "" {
+				p.d.at[id] = p.rawOf(parent)
+			}
+		}
+	}
+	return true, nil
+}
+
+// name reads an XML name at i and returns it with the index after it,
+// and its bytes' nameClass ORed: whether it has lower-case letters, or
+// bytes above 0x7F, is known without reading it again.
+func (p *parser) name(i int) (string, int, uint8) {
 	s := p.src
 	j := i
-	if j < len(s) && nameStart[s[j]] {
-		j++
-		for j < len(s) && nameByte[s[j]] {
+	var class uint8
+	if j < len(s) && nameClass[s[j]]&nameStart != 0 {
+		for j < len(s) && nameClass[s[j]]&nameByte != 0 {
+			class |= nameClass[s[j]]
 			j++
 		}
 	}
-	return s[i:j], j
+	return s[i:j], j, class
 }
 
-// nameStart and nameByte are the bytes a name may start with and hold:
-// letters, '_', ':', any byte of a multi-byte character, and after the
-// first '-', '.' and digits. A table, since every tag's name is read.
-var nameStart, nameByte = func() (start, rest [256]bool) {
+// nameClass sorts bytes for names: those a name may start with (letters,
+// '_', ':', any byte of a multi-byte character) and hold (also '-', '.'
+// and digits), lower-case letters and bytes above 0x7F. A table, since
+// every tag's name is read.
+const (
+	nameStart = 1 << iota
+	nameByte
+	nameLower
+	nameHigh
+)
+
+var nameClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
-		start[c] = c >= 0x80 || c == '_' || c == ':' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
-		rest[c] = start[c] || c == '-' || c == '.' || '0' <= c && c <= '9'
+		if c >= 0x80 || c == '_' || c == ':' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' {
+			t[c] |= nameStart | nameByte
+		}
+		if c == '-' || c == '.' || '0' <= c && c <= '9' {
+			t[c] |= nameByte
+		}
+		if 'a' <= c && c <= 'z' {
+			t[c] |= nameLower
+		}
+		if c >= 0x80 {
+			t[c] |= nameHigh
+		}
 	}
-	return
+	return t
 }()
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -247,7 +419,10 @@ func (p *parser) skipSpace(i int) int {
 func (p *parser) startTag() error {
 	s := p.src
 	at := p.pos + 1
-	raw, i := p.name(at)
+	raw, i, class := p.name(at)
+	if p.gbk && class&nameHigh != 0 {
+		return errInPlace
+	}
 	if raw == "" {
 		if p.pos+1 >= len(s) {
 			return p.truncated(zhEn("在标签内", "inside a tag"))
@@ -265,7 +440,7 @@ func (p *parser) startTag() error {
 		switch {
 		case s[j] == '>':
 			p.pos = j + 1
-			return p.open(at, raw, false)
+			return p.open(at, raw, class, false)
 		case s[j] == '/':
 			if j+1 >= len(s) {
 				return p.truncated(zhEn("在标签 <"+raw+"> 内", "inside the tag <"+raw+">"))
@@ -274,7 +449,7 @@ func (p *parser) startTag() error {
 				return p.bad(j, "“/”之后应为“>”", "expected '>' after '/'")
 			}
 			p.pos = j + 2
-			return p.open(at, raw, true)
+			return p.open(at, raw, class, true)
 		case j == i:
 			return p.bad(j, "标签 <"+raw+"> 中属性之前应有空白", "expected white space before an attribute in <"+raw+">")
 		}
@@ -289,7 +464,10 @@ func (p *parser) startTag() error {
 // uses; they are read only so that a tag is well formed.
 func (p *parser) attribute(i int, tag string) (int, error) {
 	s := p.src
-	attr, j := p.name(i)
+	attr, j, class := p.name(i)
+	if p.gbk && class&nameHigh != 0 {
+		return 0, errInPlace
+	}
 	if attr == "" {
 		return 0, p.bad(i, "标签 <"+tag+"> 中的属性名无效", "invalid attribute name in <"+tag+">")
 	}
@@ -312,8 +490,12 @@ func (p *parser) attribute(i int, tag string) (int, error) {
 	if k < 0 {
 		return 0, p.truncated(zhEn("在属性 "+attr+" 的值内", "inside the value of attribute "+attr))
 	}
-	if v := s[j+1 : j+1+k]; strings.IndexByte(v, '<') >= 0 {
+	if v := s[j+1 : j+1+k]; p.gbk && !gbkSpan(v) {
+		return 0, errInPlace
+	} else if strings.IndexByte(v, '<') >= 0 {
 		return 0, p.bad(j, "属性值中不能有“<”", "'<' is not allowed in an attribute value")
+	} else if p.gbk && strings.IndexByte(v, '&') >= 0 && !ascii(v) {
+		return 0, errInPlace // a reference's length to its ';' is counted in bytes
 	} else if _, err := unescape(v); err != nil {
 		return 0, p.bad(j+1+err.at, err.zh, err.en)
 	}
@@ -332,7 +514,10 @@ func (p *parser) endTag() error {
 			return p.close()
 		}
 	}
-	raw, i := p.name(p.pos + 2)
+	raw, i, class := p.name(p.pos + 2)
+	if p.gbk && class&nameHigh != 0 {
+		return errInPlace
+	}
 	i = p.skipSpace(i)
 	if i >= len(s) {
 		return p.truncated(zhEn("在结束标签内", "inside an end tag"))
@@ -350,8 +535,9 @@ func (p *parser) endTag() error {
 	return p.close()
 }
 
-// open pushes an element, deciding what it is from where it stands.
-func (p *parser) open(at int, raw string, empty bool) error {
+// open pushes an element, deciding what it is from where it stands;
+// class is its name's (see name).
+func (p *parser) open(at int, raw string, class uint8, empty bool) error {
 	if p.elements++; p.elements > maxElements {
 		return p.bad(p.pos, "元素过多（上限 "+strconv.Itoa(maxElements)+"）", "too many elements (limit "+strconv.Itoa(maxElements)+")")
 	}
@@ -361,7 +547,10 @@ func (p *parser) open(at int, raw string, empty bool) error {
 	// The frame is made in place, above the top: it counts once depth
 	// is raised, and a refusal before leaves nothing.
 	f := &p.stack[p.depth]
-	*f = frame{at: int32(at), end: int32(at + len(raw)), upper: upperName(raw)}
+	*f = frame{at: int32(at), end: int32(at + len(raw))}
+	if class&nameLower != 0 {
+		f.upper = strings.ToUpper(raw) // "" for a name in upper case, the usual spelling
+	}
 	if p.depth == 0 {
 		if p.root {
 			return p.bad(p.pos, "报文只能有一个根元素，多出 <"+raw+">", "a message has one root element; <"+raw+"> is a second")
@@ -433,23 +622,23 @@ func (p *parser) close() error {
 	if f.child || p.depth == 0 {
 		return nil
 	}
-	v := trimSpace(p.textOf(f))
 	parent := &p.stack[p.depth-1]
 	switch f.kind {
 	case rowField:
 		if parent.kind == feeItem {
 			row := &p.d.fees[len(p.d.fees)-1]
-			if id, ok := feeRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
+			if id, ok := feeRowField(p.nameOf(f)); ok && !set(&row.v[id], p.value(f)) {
 				return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
 			}
 			return nil
 		}
 		row := &p.d.diags[len(p.d.diags)-1]
-		if id, ok := diagRowField(p.nameOf(f)); ok && !set(&row.v[id], v) {
+		if id, ok := diagRowField(p.nameOf(f)); ok && !set(&row.v[id], p.value(f)) {
 			return twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
 		}
 	case plain:
 		if id, ok := messageField(p.nameOf(f)); ok {
+			v := p.value(f)
 			if !set(&p.d.v[id], v) {
 				return twice(p.rawOf(parent) + "/" + fieldNames[id])
 			}
@@ -459,6 +648,15 @@ func (p *parser) close() error {
 		}
 	}
 	return nil
+}
+
+// value is the trimmed text of a leaf the doc keeps, in UTF-8.
+func (p *parser) value(f *frame) string {
+	v := trimSpace(p.textOf(f))
+	if p.gbk && f.high {
+		v = gbkString(v)
+	}
+	return v
 }
 
 // set stores a value unless the field already holds another one: a
@@ -500,6 +698,9 @@ func (p *parser) text(t string, off int, escaped bool) error {
 
 // classified is text for a run whose bytes' classes, ORed, are class.
 func (p *parser) classified(t string, off int, escaped bool, class uint8) error {
+	if p.gbk && class&highText != 0 && !gbkSpan(t) {
+		return errInPlace
+	}
 	if class&badText != 0 {
 		i := 0
 		for textClass[t[i]]&badText == 0 {
@@ -523,6 +724,10 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 	}
 	sub := escaped && class&ampText == 0 // t is src[off:off+len(t)]
 	if escaped && class&ampText != 0 {
+		if p.gbk {
+			// A character reference would put UTF-8 among the GBK bytes.
+			return errInPlace
+		}
 		u, err := unescape(t)
 		if err != nil {
 			return p.bad(off+err.at, err.zh, err.en)
@@ -537,6 +742,12 @@ func (p *parser) classified(t string, off int, escaped bool, class uint8) error 
 		f.textAt, f.textEnd = 0, 0
 	}
 	f.nonSpace = f.nonSpace || nonSpace
+	f.high = f.high || class&highText != 0
+	if p.gbk && f.high && len(p.textOf(f)) > maxValueLen*2/3 {
+		// The limit is on UTF-8 bytes, up to 3/2 of the GBK bytes: near
+		// it, only the decoded text tells.
+		return errInPlace
+	}
 	if len(p.textOf(f)) > maxValueLen {
 		return p.bad(off, "<"+p.rawOf(f)+"> 的值过长（上限 "+strconv.Itoa(maxValueLen)+" 字节）", "<"+p.rawOf(f)+"> is too long (limit "+strconv.Itoa(maxValueLen)+" bytes)")
 	}
@@ -549,6 +760,7 @@ const (
 	nonSpaceText = 1 << iota // anything but XML white space
 	badText                  // a control character XML 1.0 does not allow
 	ampText                  // '&', which starts a reference
+	highText                 // a byte above 0x7F
 )
 
 var textClass = func() (t [256]uint8) {
@@ -559,23 +771,14 @@ var textClass = func() (t [256]uint8) {
 			t[c] = badText | nonSpaceText
 		case c == '&':
 			t[c] = ampText | nonSpaceText
+		case c >= utf8.RuneSelf:
+			t[c] = highText | nonSpaceText
 		default:
 			t[c] = nonSpaceText
 		}
 	}
 	return t
 }()
-
-// upperName returns an element name in upper case when it has lower-case
-// letters, and "" for a name already in upper case (the usual spelling).
-func upperName(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'a' <= c && c <= 'z' {
-			return strings.ToUpper(s)
-		}
-	}
-	return ""
-}
 
 // rawOf is a frame's name as written.
 func (p *parser) rawOf(f *frame) string { return p.src[f.at:f.end] }

@@ -1,7 +1,6 @@
 package legacyxml
 
 import (
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/provgate/provgate/settlement"
@@ -109,31 +108,13 @@ func (w *writer) ratio(name string, v settlement.BP) {
 	w.b = appendEnd(appendScaled(appendStart(w.b, w.depth, name), int64(v), 10000), name)
 }
 
+// appendScaled writes v / unit (100 or 10000) with its decimals, by
+// settlement's printer, which writes the digits straight into b.
 func appendScaled(b []byte, v int64, unit uint64) []byte {
-	u := uint64(v)
-	if v < 0 {
-		b = append(b, '-')
-		u = -u
+	if unit == 100 {
+		return settlement.AppendScaled(b, v, 2)
 	}
-	// The two units written, spelt out: division by a constant is a
-	// multiplication, by a variable a division, four to a value.
-	switch unit {
-	case 100:
-		r := u % 100
-		b = strconv.AppendUint(b, u/100, 10)
-		return append(b, '.', byte('0'+r/10), byte('0'+r%10))
-	case 10000:
-		r := u % 10000
-		b = strconv.AppendUint(b, u/10000, 10)
-		return append(b, '.', byte('0'+r/1000), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
-	}
-	b = strconv.AppendUint(b, u/unit, 10)
-	b = append(b, '.')
-	r := u % unit
-	for d := unit / 10; d > 0; d /= 10 {
-		b = append(b, byte('0'+r/d%10))
-	}
-	return b
+	return settlement.AppendScaled(b, v, 4)
 }
 
 // tags are an element's start tag on a new line at one depth, its end
