@@ -170,11 +170,25 @@ func parseScaled(s string, scale int) (int64, error) {
 	case '+':
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
+	// The integer part runs to the first byte that is not a digit, which
+	// must be the point; as strings.Cut at "." and a check of both parts
+	// for digits, in one loop over the integer part.
+	i := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	intPart, frac := s[:i], ""
+	if i < len(s) {
+		if frac = s[i+1:]; s[i] != '.' || frac == "" || !allDigits(frac) {
+			return 0, errNotDecimal
+		}
+	}
+	if intPart == "" {
 		return 0, errNotDecimal
 	}
-	intPart = strings.TrimLeft(intPart, "0")
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
+	}
 	if len(intPart) > maxIntDigits {
 		return 0, errTooLarge
 	}
