@@ -280,10 +280,7 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 			frac /= 10
 		}
 	}
-	n := 1
-	for x := ip; x >= 10; x /= 10 {
-		n++
-	}
+	n := decimalLen(ip)
 	if places > 0 {
 		n += 1 + places
 	}
@@ -322,6 +319,22 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	}
 	return b[:len(b)+n]
 }
+
+// decimalLen is how many decimal digits x has (1 for 0): the bit length
+// times log10(2) (1233/4096) is the count or one less, which a power of
+// ten tells apart. x|1 has as many digits as x, and one for 0.
+func decimalLen(x uint64) int {
+	x |= 1
+	t := bits.Len64(x) * 1233 >> 12
+	if x < pow10[t] {
+		return t
+	}
+	return t + 1
+}
+
+// pow10 are the powers of ten a uint64 holds.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // pairs are the numbers 00 to 99, two digits each.
 const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +

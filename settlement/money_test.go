@@ -266,3 +266,17 @@ func TestAppendScaledMatchesTheDecimalString(t *testing.T) {
 		}
 	})
 }
+
+func TestDecimalLen(t *testing.T) {
+	for _, x := range []uint64{0, 1, 9, 10, 99, 100, 12400, 1<<63 - 1, 1 << 63, 1e19 - 1, 1e19, 1<<64 - 1} {
+		if got, want := decimalLen(x), len(strconv.FormatUint(x, 10)); got != want {
+			t.Errorf("decimalLen(%d) = %d, want %d", x, got, want)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		x := rapid.Uint64().Draw(t, "x") >> rapid.UintRange(0, 63).Draw(t, "shift")
+		if got, want := decimalLen(x), len(strconv.FormatUint(x, 10)); got != want {
+			t.Fatalf("decimalLen(%d) = %d, want %d", x, got, want)
+		}
+	})
+}
