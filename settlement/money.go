@@ -238,7 +238,33 @@ func formatScaled(v int64, scale int) string {
 // the one decimal printer of amounts, quantities and prices, which the
 // adapters' writers share.
 func AppendScaled(b []byte, v int64, scale int) []byte {
+	if scale == 2 && v >= 0 {
+		return appendFen(b, uint64(v)) // most numbers of a reply
+	}
 	return appendDecimal(b, v, scale, false)
+}
+
+// appendFen is appendDecimal for an amount that is not negative: the
+// integer part's digits then the two places, without the general case's
+// trimming, sign and odd places.
+func appendFen(b []byte, u uint64) []byte {
+	ip, frac := u/100, u%100
+	n := decimalLen(ip) + 3
+	b = slices.Grow(b, n)
+	o := b[len(b) : len(b)+n]
+	o[n-3], o[n-2], o[n-1] = '.', pairs[frac*2], pairs[frac*2+1]
+	j := n - 3
+	for ip >= 100 {
+		j -= 2
+		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
+		ip /= 100
+	}
+	if ip >= 10 {
+		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
+	} else {
+		o[j-1] = '0' + byte(ip)
+	}
+	return b[:len(b)+n]
 }
 
 // AppendTrimmed is AppendScaled without trailing zeros after the point, and
