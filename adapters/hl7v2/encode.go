@@ -37,7 +37,7 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	st := answers[len(answers)-1].Stamp
 	size := 512
 	for i := range answers {
-		size += 96 * len(answers[i].Outcome.Lines) // a ZFL segment is about 70 bytes
+		size += 72 * len(answers[i].Outcome.Lines) // a ZFL segment is about 70 bytes
 	}
 	var w writer // on the stack: growing w.b then needs no write barrier
 	m.header(&w, st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index), size)
