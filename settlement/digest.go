@@ -146,7 +146,11 @@ var digestBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); retu
 func (d *digester) uvarint(n uint64) { d.b = binary.AppendUvarint(d.b, n) }
 
 func (d *digester) str(s string) {
-	d.uvarint(uint64(len(s)))
+	if len(s) < 0x80 {
+		d.b = append(d.b, byte(len(s))) // its uvarint, as for nearly every field
+	} else {
+		d.uvarint(uint64(len(s)))
+	}
 	d.b = append(d.b, s...)
 }
 

@@ -170,11 +170,25 @@ func parseScaled(s string, scale int) (int64, error) {
 	case '+':
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
+	// The integer part runs to the first byte that is not a digit, which
+	// must be the point; as strings.Cut at "." and a check of both parts
+	// for digits, in one loop over the integer part.
+	i := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	intPart, frac := s[:i], ""
+	if i < len(s) {
+		if frac = s[i+1:]; s[i] != '.' || frac == "" || !allDigits(frac) {
+			return 0, errNotDecimal
+		}
+	}
+	if intPart == "" {
 		return 0, errNotDecimal
 	}
-	intPart = strings.TrimLeft(intPart, "0")
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
+	}
 	if len(intPart) > maxIntDigits {
 		return 0, errTooLarge
 	}
@@ -224,7 +238,33 @@ func formatScaled(v int64, scale int) string {
 // the one decimal printer of amounts, quantities and prices, which the
 // adapters' writers share.
 func AppendScaled(b []byte, v int64, scale int) []byte {
+	if scale == 2 && v >= 0 {
+		return appendFen(b, uint64(v)) // most numbers of a reply
+	}
 	return appendDecimal(b, v, scale, false)
+}
+
+// appendFen is appendDecimal for an amount that is not negative: the
+// integer part's digits then the two places, without the general case's
+// trimming, sign and odd places.
+func appendFen(b []byte, u uint64) []byte {
+	ip, frac := u/100, u%100
+	n := decimalLen(ip) + 3
+	b = slices.Grow(b, n)
+	o := b[len(b) : len(b)+n]
+	o[n-3], o[n-2], o[n-1] = '.', pairs[frac*2], pairs[frac*2+1]
+	j := n - 3
+	for ip >= 100 {
+		j -= 2
+		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
+		ip /= 100
+	}
+	if ip >= 10 {
+		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
+	} else {
+		o[j-1] = '0' + byte(ip)
+	}
+	return b[:len(b)+n]
 }
 
 // AppendTrimmed is AppendScaled without trailing zeros after the point, and
@@ -266,10 +306,7 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 			frac /= 10
 		}
 	}
-	n := 1
-	for x := ip; x >= 10; x /= 10 {
-		n++
-	}
+	n := decimalLen(ip)
 	if places > 0 {
 		n += 1 + places
 	}
@@ -308,6 +345,22 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	}
 	return b[:len(b)+n]
 }
+
+// decimalLen is how many decimal digits x has (1 for 0): the bit length
+// times log10(2) (1233/4096) is the count or one less, which a power of
+// ten tells apart. x|1 has as many digits as x, and one for 0.
+func decimalLen(x uint64) int {
+	x |= 1
+	t := bits.Len64(x) * 1233 >> 12
+	if x < pow10[t] {
+		return t
+	}
+	return t + 1
+}
+
+// pow10 are the powers of ten a uint64 holds.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // pairs are the numbers 00 to 99, two digits each.
 const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +

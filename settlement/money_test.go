@@ -150,6 +150,53 @@ func parseScaledReference(s string, scale int) (int64, bool) {
 	return v, true
 }
 
+// parseScaledCut is parseScaled before its parts were found in one loop
+// (strings.Cut, then a check of each part): the refusals must stay the
+// same kind, since callers tell too many decimals from other mistakes.
+func parseScaledCut(s string, scale int) (int64, error) {
+	if s == "" {
+		return 0, errEmptyNumber
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
+		return 0, errNotDecimal
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if len(intPart) > maxIntDigits {
+		return 0, errTooLarge
+	}
+	if len(frac) > scale {
+		if strings.Trim(frac[scale:], "0") != "" {
+			return 0, errTooManyDecimals{scale}
+		}
+		frac = frac[:scale]
+	}
+	var v uint64
+	for i := 0; i < len(intPart); i++ {
+		v = v*10 + uint64(intPart[i]-'0')
+	}
+	for i := 0; i < len(frac); i++ {
+		v = v*10 + uint64(frac[i]-'0')
+	}
+	for i := len(frac); i < scale; i++ {
+		v *= 10
+	}
+	if v > math.MaxInt64 {
+		return 0, errNotDecimal
+	}
+	if neg {
+		return -int64(v), nil
+	}
+	return int64(v), nil
+}
+
 func TestParseScaledAgreesWithReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789.-+e 9")), 0, 24, -1).Draw(t, "s")
@@ -158,6 +205,9 @@ func TestParseScaledAgreesWithReference(t *testing.T) {
 		got, err := parseScaled(s, scale)
 		if (err == nil) != ok || got != want {
 			t.Fatalf("parseScaled(%q, %d) = %d, %v; the reference: %d, %v", s, scale, got, err, want, ok)
+		}
+		if _, cutErr := parseScaledCut(s, scale); err != cutErr {
+			t.Fatalf("parseScaled(%q, %d) refuses with %v, as first written with %v", s, scale, err, cutErr)
 		}
 	})
 	for _, s := range []string{"9999999999999.999999", "0009999999999999.999999", "9223372036854.775807", "9223372036854.775808", "-9223372036854.775808"} {
@@ -213,6 +263,20 @@ func TestAppendScaledMatchesTheDecimalString(t *testing.T) {
 		}
 		if got, want := string(AppendTrimmed(prefix, v, scale)), "x"+reference(v, scale, true); got != want {
 			t.Fatalf("AppendTrimmed(%d, %d) = %q, want %q", v, scale, got, want)
+		}
+	})
+}
+
+func TestDecimalLen(t *testing.T) {
+	for _, x := range []uint64{0, 1, 9, 10, 99, 100, 12400, 1<<63 - 1, 1 << 63, 1e19 - 1, 1e19, 1<<64 - 1} {
+		if got, want := decimalLen(x), len(strconv.FormatUint(x, 10)); got != want {
+			t.Errorf("decimalLen(%d) = %d, want %d", x, got, want)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		x := rapid.Uint64().Draw(t, "x") >> rapid.UintRange(0, 63).Draw(t, "shift")
+		if got, want := decimalLen(x), len(strconv.FormatUint(x, 10)); got != want {
+			t.Fatalf("decimalLen(%d) = %d, want %d", x, got, want)
 		}
 	})
 }

@@ -38,9 +38,13 @@ func (t *txn) financial() []settlement.Request {
 // fees reads the FT1 segments.
 func (t *txn) fees(v visit) *settlement.FeeUpload {
 	r := &t.r
-	up := &settlement.FeeUpload{Lines: make([]settlement.FeeLine, 0, len(t.ft1))}
-	for _, s := range t.ft1 {
-		l := settlement.FeeLine{FeedetlSn: r.need(s, 2, 1, "feedetl_sn")}
+	// Each line is written in place, not built and copied in: a copy of
+	// a FeeLine goes through the collector's barriers while it marks. A
+	// refused line refuses the whole upload.
+	up := &settlement.FeeUpload{Lines: make([]settlement.FeeLine, len(t.ft1))}
+	for i, s := range t.ft1 {
+		l := &up.Lines[i]
+		l.FeedetlSn = r.need(s, 2, 1, "feedetl_sn")
 		if v.inpatient() {
 			l.ChrgBchno = r.value(s, 3, 1)
 		} else {
@@ -73,7 +77,6 @@ func (t *txn) fees(v visit) *settlement.FeeUpload {
 				s.at(0, 0).String()+" (feedetl_sn "+l.FeedetlSn+")", l.Amount.String(), want.String()))
 			return nil
 		}
-		up.Lines = append(up.Lines, l)
 	}
 	return up
 }

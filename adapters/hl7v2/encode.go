@@ -37,7 +37,7 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	st := answers[len(answers)-1].Stamp
 	size := 512
 	for i := range answers {
-		size += 128 * len(answers[i].Outcome.Lines) // a ZFL segment is about 100 bytes
+		size += 72 * len(answers[i].Outcome.Lines) // a ZFL segment is about 70 bytes
 	}
 	var w writer // on the stack: growing w.b then needs no write barrier
 	m.header(&w, st.Time(), m.replyID("", uint64(st.UnixMilli), st.Index), size)
@@ -255,25 +255,30 @@ func (w *writer) segRaw(s string) {
 
 // field adds a field holding v, escaped.
 func (w *writer) field(v string) {
-	if w.d == defaultDelims {
+	w.keep(w.d.appendField(w.tail(1+len(v)), v))
+}
+
+// appendField appends a field separator and v, escaped.
+func (d delims) appendField(b []byte, v string) []byte {
+	b = append(b, d.field)
+	if d == defaultDelims {
 		// Most values are ASCII that needs no escape: one pass, and they
 		// are copied as they are. Escaping and the UTF-8 check go byte by
 		// byte, so the rest of another value starts after its plain start.
 		i := plainPrefix(v)
-		t := append(append(w.tail(1+len(v)), w.d.field), v[:i]...)
+		b = append(b, v[:i]...)
 		if rest := v[i:]; rest != "" {
 			if !utf8.ValidString(rest) {
 				rest = strings.ToValidUTF8(rest, "?")
 			}
-			t = w.d.appendEscaped(t, rest)
+			b = d.appendEscaped(b, rest)
 		}
-		w.keep(t)
-		return
+		return b
 	}
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
 	}
-	w.keep(w.d.appendEscaped(append(w.tail(1+len(v)), w.d.field), v))
+	return d.appendEscaped(b, v)
 }
 
 // raw adds a field that is already escaped (echoed from the request).

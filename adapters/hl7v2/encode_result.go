@@ -57,28 +57,28 @@ func (w *writer) visit(v *settlement.Visit) {
 	w.dtm(v.Endtime)
 }
 
-// line writes ZFL: one fee line with the catalog's split.
+// line writes ZFL: one fee line with the catalog's split. The lines are
+// most of a fee upload's reply: each is appended to a local slice, stored
+// back in w once, instead of value by value through w.
 func (w *writer) line(l *settlement.LineSplit) {
-	w.seg("ZFL")
-	w.field(l.FeedetlSn)
-	w.fen(l.Amount)
-	w.decimal(int64(l.Qty), 4, true)
-	w.decimal(int64(l.Price), 6, true)
-	if l.PriceCap > 0 {
-		w.fen(l.PriceCap)
-	} else {
-		w.empty(1) // no cap
+	d := w.d
+	b := append(w.b, "\rZFL"...)
+	b = d.appendField(b, l.FeedetlSn)
+	b = settlement.AppendScaled(append(b, d.field), int64(l.Amount), 2)
+	b = settlement.AppendTrimmed(append(b, d.field), int64(l.Qty), 4)
+	b = settlement.AppendTrimmed(append(b, d.field), int64(l.Price), 6)
+	b = append(b, d.field)
+	if l.PriceCap > 0 { // else empty: no cap
+		b = settlement.AppendScaled(b, int64(l.PriceCap), 2)
 	}
-	w.decimal(int64(l.SelfPay), 4, false)
-	w.fen(l.Fulamt)
-	w.fen(l.Overlmt)
-	w.fen(l.Preselfpay)
-	w.fen(l.Inscp)
-	w.fen(l.HospPart)
-	w.field(string(l.Class))
-	w.field(l.ChargeType)
-	w.flag(l.Restricted)
-	w.field(l.Memo)
+	b = settlement.AppendScaled(append(b, d.field), int64(l.SelfPay), 4)
+	for _, v := range [...]settlement.Fen{l.Fulamt, l.Overlmt, l.Preselfpay, l.Inscp, l.HospPart} {
+		b = settlement.AppendScaled(append(b, d.field), int64(v), 2)
+	}
+	b = d.appendField(b, string(l.Class))
+	b = d.appendField(b, l.ChargeType)
+	b = d.appendField(b, flagValue(l.Restricted))
+	w.b = d.appendField(b, l.Memo)
 }
 
 // record writes ZSR, the settlement, and one ZFD per fund that paid.
@@ -202,12 +202,14 @@ func (w *writer) decimal(v int64, scale int, trim bool) {
 }
 
 // flag adds a national 0/1 flag.
-func (w *writer) flag(v bool) {
+func (w *writer) flag(v bool) { w.field(flagValue(v)) }
+
+// flagValue is a national 0/1 flag.
+func flagValue(v bool) string {
 	if v {
-		w.field("1")
-	} else {
-		w.field("0")
+		return "1"
 	}
+	return "0"
 }
 
 // dtm adds a national date-time ("2006-01-02 15:04:05") as an HL7 DTM in

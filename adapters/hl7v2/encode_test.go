@@ -230,3 +230,47 @@ func TestWriterTail(t *testing.T) {
 		}
 	})
 }
+
+// TestLineIsItsFields checks the ZFL writer, which appends a line in one
+// go, against the same segment written a value at a time.
+func TestLineIsItsFields(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		d := rapid.SampledFrom([]delims{defaultDelims, {field: '#', comp: '1', rep: '.', esc: '0', sub: '$'}}).Draw(t, "delims")
+		str := func(name string) string {
+			alphabet := []byte{'a', '0', '1', '.', ' ', '|', '^', '~', '\\', '&', '#', '$', '\r', 0x7f, 0xe4, 0xb8, 0x80, 0xff}
+			return string(rapid.SliceOfN(rapid.SampledFrom(alphabet), 0, 8).Draw(t, name))
+		}
+		fen := func(name string) settlement.Fen {
+			return settlement.Fen(rapid.OneOf(rapid.Int64Range(-1000, 1_000_000), rapid.Int64()).Draw(t, name))
+		}
+		l := settlement.LineSplit{FeeLine: settlement.FeeLine{FeedetlSn: str("sn"), Amount: fen("amount"),
+			Qty: settlement.Qty(fen("qty")), Price: settlement.Price(fen("price"))},
+			PriceCap: fen("cap"), SelfPay: settlement.BP(fen("selfpay")), Fulamt: fen("fulamt"), Overlmt: fen("overlmt"),
+			Preselfpay: fen("preselfpay"), Inscp: fen("inscp"), HospPart: fen("hosppart"), Class: settlement.ItemClass(str("class")),
+			ChargeType: str("type"), Restricted: rapid.Bool().Draw(t, "restricted"), Memo: str("memo")}
+		got := writer{d: d, b: []byte("x")}
+		got.line(&l)
+		want := writer{d: d, b: []byte("x")}
+		want.seg("ZFL")
+		want.field(l.FeedetlSn)
+		want.fen(l.Amount)
+		want.decimal(int64(l.Qty), 4, true)
+		want.decimal(int64(l.Price), 6, true)
+		if l.PriceCap > 0 {
+			want.fen(l.PriceCap)
+		} else {
+			want.empty(1)
+		}
+		want.decimal(int64(l.SelfPay), 4, false)
+		for _, v := range []settlement.Fen{l.Fulamt, l.Overlmt, l.Preselfpay, l.Inscp, l.HospPart} {
+			want.fen(v)
+		}
+		want.field(string(l.Class))
+		want.field(l.ChargeType)
+		want.flag(l.Restricted)
+		want.field(l.Memo)
+		if !bytes.Equal(got.b, want.b) {
+			t.Fatalf("line wrote %q, want %q", got.b, want.b)
+		}
+	})
+}

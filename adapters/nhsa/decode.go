@@ -369,7 +369,14 @@ func (c *feeChecker) add(l *feeLine) {
 	if c.err == nil && c.n < maxFeeLines {
 		// The line is written in place, not copied in: a FeeLine is ten
 		// strings.
-		c.lines = append(c.lines, settlement.FeeLine{})
+		if len(c.lines) < cap(c.lines) {
+			// Past its length the slice is still as make cleared it:
+			// appending a zero line would clear it again, through the
+			// collector's barriers while it marks.
+			c.lines = c.lines[:len(c.lines)+1]
+		} else {
+			c.lines = append(c.lines, settlement.FeeLine{})
+		}
 		if c.err = checkFeeLine(c.n, l, c.inpatient, &c.lines[len(c.lines)-1], c.time); c.err == nil {
 			c.time = string(l.FeeOcurTime)
 		}
@@ -524,6 +531,11 @@ func blank(s string) bool {
 		if c > ' ' {
 			return false
 		}
+	} else if c != 0xc2 && c-0xe1 > 2 {
+		// Only these lead bytes start white space beyond ASCII (U+0085,
+		// U+00A0, U+1680, U+2000–U+205F, U+3000); the usual Chinese name
+		// starts with another.
+		return false
 	} else if r, _ := utf8.DecodeRuneInString(s); !unicode.IsSpace(r) {
 		return false
 	}

@@ -308,6 +308,15 @@ func (s *jsonScanner) key() ([]byte, bool) {
 	return b[start:i], true
 }
 
+// jsonPlain are the bytes json.Marshal writes in a string as they are:
+// printable ASCII but '"', '\\' and, escaped as HTML, '<', '>' and '&'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return
+}()
+
 // keyByte are the bytes key accepts; strByte those a plain string holds
 // without a second look (not '"', '\\', a control character or non-ASCII).
 var keyByte, strByte = func() (k, p [256]bool) {
@@ -473,7 +482,7 @@ func (resp *Response) appendHead(b []byte) []byte {
 // as HTML) is written as it is; any other is left to json.Marshal.
 func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !jsonPlain[s[i]] {
 			q, _ := json.Marshal(s)
 			return append(b, q...)
 		}

@@ -129,3 +129,15 @@ func TestFeeOutputIsMarshal(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendJSONStringEveryByte checks the table of bytes written as they
+// are against the JSON package, one byte at a time.
+func TestAppendJSONStringEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		s := "a" + string([]byte{byte(c)}) + "z"
+		want, _ := gojson.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

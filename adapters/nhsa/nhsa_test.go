@@ -173,3 +173,22 @@ func TestTextAgreesWithTheDecoder(t *testing.T) {
 		}
 	})
 }
+
+// TestBlankIsTrimSpace checks blank's shortcut on the first byte against
+// strings.TrimSpace, for every rune and every byte that starts no rune.
+func TestBlankIsTrimSpace(t *testing.T) {
+	check := func(s string) {
+		if got, want := blank(s), strings.TrimSpace(s) == ""; got != want {
+			t.Fatalf("blank(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for r := rune(0); r <= 0x10ffff; r++ {
+		check(string(r))
+		check(string(r) + " ")
+		check(string(r) + "x")
+	}
+	for c := 0x80; c < 0x100; c++ {
+		check(string([]byte{byte(c)}))
+		check(string([]byte{byte(c), ' '}))
+	}
+}

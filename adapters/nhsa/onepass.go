@@ -124,7 +124,7 @@ func (s *jsonScanner) envelope(e *onePass) bool {
 func (s *jsonScanner) input(e *onePass) bool {
 	s.space()
 	e.input[0] = s.i
-	s.gaps = make([][2]int, 0, 64)
+	s.gaps = make([][2]int, 0, 16) // a compact body has none; a pretty one grows it
 	defer func() { s.gapsOn = false }()
 	s.gapsOn = true
 	if !s.consume('{') {
