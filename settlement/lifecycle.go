@@ -1,6 +1,9 @@
 package settlement
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // register opens an outpatient visit (2201).
 func (p processor) register() (Outcome, Changes, error) {
@@ -184,7 +187,7 @@ func (p processor) uploadFees() (Outcome, Changes, error) {
 		}
 	}
 	out := make([]LineSplit, 0, len(f.Lines))
-	for _, l := range f.Lines {
+	for i, l := range f.Lines {
 		if seen[l.FeedetlSn] {
 			return none, noChanges, Errorf(CodeDuplicateLine, l.FeedetlSn)
 		}
@@ -210,6 +213,11 @@ func (p processor) uploadFees() (Outcome, Changes, error) {
 			return none, noChanges, err
 		}
 		s := SplitLine(l, item, found)
+		if len(b.Lines) == cap(b.Lines) {
+			// Room for the rest of the upload at once: appending twenty
+			// lines one by one reallocated the batch's lines five times.
+			b.Lines = slices.Grow(b.Lines, len(f.Lines)-i)
+		}
 		b.Lines = append(b.Lines, s)
 		out = append(out, s)
 	}
