@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/provgate/provgate/consensus"
+	"github.com/provgate/provgate/internal/logbuf"
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -218,11 +220,16 @@ func (c *Config) logger() *slog.Logger {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	out := logOutput()
 	if c.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(logbuf.Urgent(slog.NewJSONHandler(out, opts), out))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(logbuf.Urgent(slog.NewTextHandler(out, opts), out))
 }
+
+// logOutput is stderr, buffered (internal/logbuf): one write per request
+// line was a measurable share of a busy node. main flushes it on exit.
+var logOutput = sync.OnceValue(func() *logbuf.Writer { return logbuf.New(os.Stderr, 100*time.Millisecond) })
 
 // decodeYAML decodes a file strictly: an unknown field is an error naming
 // the file and line, so a typo never silently drops a setting.

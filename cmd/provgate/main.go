@@ -12,7 +12,9 @@ import (
 var version = "dev"
 
 func main() {
-	if err := rootCommand().Execute(); err != nil {
+	err := rootCommand().Execute()
+	logOutput().Close()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "provgate:", err)
 		os.Exit(1)
 	}
