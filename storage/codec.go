@@ -11,16 +11,17 @@ import (
 	"github.com/provgate/provgate/settlement"
 )
 
-// Stored values are JSON, except visits (visitcodec.go). Large ones (a visit with its fee lines, the stored
-// answer to a fee upload or a settlement) are compressed with S2 first: a
+// Stored values are JSON, except visits and idempotency entries
+// (visitcodec.go, idemcodec.go). Large ones (a visit with its fee lines, the
+// stored answer to a fee upload or a settlement) are compressed with S2: a
 // visit's JSON shrinks about fivefold, and every byte saved is a byte badger
 // does not copy into its memtable, write-ahead log, level-0 table and
 // compactions, on every replica. That copying, not the calculation, was the
 // largest cost of a write under load.
 //
-// A compressed value starts with compressedMark, a byte no JSON text (and
-// no binary visit) starts with, so values written before compression existed (or below the size
-// threshold) read back as they are. S2's block encoder is deterministic, so
+// A compressed value starts with compressedMark, a byte no JSON text and no
+// binary layout starts with, so values written before compression existed
+// (or below the size threshold) read back as they are. S2's block encoder is deterministic, so
 // replicas applying the same entry store the same bytes.
 const (
 	compressedMark = 0xC2
@@ -32,14 +33,22 @@ var (
 	plainScratch = sync.Pool{New: func() any { return new([]byte) }}
 )
 
-// encodeValue is the stored form of v: visits in their binary layout
-// (visitcodec.go), everything else as JSON; compressed when large.
+// encodeValue is the stored form of v: visits and idempotency entries in
+// their binary layouts (visitcodec.go, idemcodec.go), everything else as
+// JSON; compressed when large.
 func encodeValue(v any) ([]byte, error) {
 	var plain []byte
-	if visit, ok := v.(settlement.Visit); ok {
+	var binary func([]byte) []byte
+	switch v := v.(type) {
+	case settlement.Visit:
+		binary = func(b []byte) []byte { return appendVisit(b, &v) }
+	case IdemEntry:
+		binary = func(b []byte) []byte { return appendIdem(b, &v) }
+	}
+	if binary != nil {
 		buf := plainScratch.Get().(*[]byte)
 		defer plainScratch.Put(buf)
-		*buf = appendVisit((*buf)[:0], &visit)
+		*buf = binary((*buf)[:0])
 		plain = *buf
 		if len(plain) <= compressAbove {
 			return bytes.Clone(plain), nil
@@ -81,9 +90,10 @@ func plainValue(b []byte) ([]byte, error) {
 
 // decodeValue decodes a stored value into v.
 func decodeValue(b []byte, v any) error {
-	if vp, ok := v.(*settlement.Visit); ok && len(b) > 0 && b[0] == compressedMark {
-		// A compressed visit decompresses into scratch space: decodeVisit
-		// copies what it keeps.
+	plain := b
+	if len(b) > 0 && b[0] == compressedMark {
+		// Decompressed into scratch space: every decoder below copies what
+		// it keeps (goccy's Unmarshal copies its input).
 		buf := plainScratch.Get().(*[]byte)
 		defer plainScratch.Put(buf)
 		n, err := s2.DecodedLen(b[1:])
@@ -93,29 +103,25 @@ func decodeValue(b []byte, v any) error {
 		if cap(*buf) < n {
 			*buf = make([]byte, n)
 		}
-		plain, err := s2.Decode((*buf)[:n], b[1:])
-		if err != nil {
+		if plain, err = s2.Decode((*buf)[:n], b[1:]); err != nil {
 			return fmt.Errorf("corrupt compressed value: %w", err)
 		}
-		return decodeVisitOrJSON(plain, vp)
 	}
-	plain, err := plainValue(b)
-	if err != nil {
-		return err
-	}
-	if len(plain) > 0 && plain[0] == visitMark {
-		vp, ok := v.(*settlement.Visit)
-		if !ok {
-			return fmt.Errorf("a visit value read as %T", v)
+	if len(plain) > 0 {
+		switch plain[0] {
+		case visitMark:
+			vp, ok := v.(*settlement.Visit)
+			if !ok {
+				return fmt.Errorf("a visit value read as %T", v)
+			}
+			return decodeVisit(plain, vp)
+		case idemMark:
+			ep, ok := v.(*IdemEntry)
+			if !ok {
+				return fmt.Errorf("an idempotency value read as %T", v)
+			}
+			return decodeIdem(plain, ep)
 		}
-		return decodeVisit(plain, vp)
-	}
-	return json.Unmarshal(plain, v)
-}
-
-func decodeVisitOrJSON(plain []byte, v *settlement.Visit) error {
-	if len(plain) > 0 && plain[0] == visitMark {
-		return decodeVisit(plain, v)
 	}
 	return json.Unmarshal(plain, v)
 }
@@ -125,12 +131,22 @@ func decodeVisitOrJSON(plain []byte, v *settlement.Visit) error {
 // versions agree on the same state.
 func digestValue(b []byte) ([]byte, error) {
 	plain, err := plainValue(b)
-	if err != nil || len(plain) == 0 || plain[0] != visitMark {
+	if err != nil || len(plain) == 0 {
 		return plain, err
 	}
-	var v settlement.Visit
-	if err := decodeVisit(plain, &v); err != nil {
-		return nil, err
+	switch plain[0] {
+	case visitMark:
+		var v settlement.Visit
+		if err := decodeVisit(plain, &v); err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	case idemMark:
+		var e IdemEntry
+		if err := decodeIdem(plain, &e); err != nil {
+			return nil, err
+		}
+		return json.Marshal(e)
 	}
-	return json.Marshal(v)
+	return plain, nil
 }

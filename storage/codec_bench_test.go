@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/provgate/provgate/settlement"
 )
 
@@ -47,6 +49,26 @@ func BenchmarkVisitValue(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			cloneVisit(v)
+		}
+	})
+}
+
+// BenchmarkIdemValue stores the answer to a 20-line fee upload, the largest
+// answer of a typical visit; "json" is the form before idemcodec.go.
+func BenchmarkIdemValue(b *testing.B) {
+	v := benchVisit()
+	e := IdemEntry{Kind: "2204", Digest: "2:nhsa:0123456789abcdef", Stamp: settlement.Stamp{UnixMilli: 1764100000000, Index: 42},
+		Outcome: settlement.Outcome{Lines: v.Batches[0].Lines}}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			encodeValue(e)
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			json.Marshal(e)
 		}
 	})
 }

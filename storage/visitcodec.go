@@ -42,7 +42,11 @@ var errBadVisit = errors.New("malformed visit value")
 
 // appendVisit appends v's stored form to b.
 func appendVisit(b []byte, v *settlement.Visit) []byte {
-	b = append(b, visitMark, visitVersion)
+	return appendVisitFields(append(b, visitMark, visitVersion), v)
+}
+
+// appendVisitFields is the layout after the mark and version.
+func appendVisitFields(b []byte, v *settlement.Visit) []byte {
 	for _, s := range [...]string{v.MdtrtID, v.PsnNo, v.Insutype, v.Hospital, v.TreatAdmdvs,
 		v.InsuredAdmdvs, v.Kind, v.MedType, v.Begntime, v.Endtime, v.IptOtpNo, v.DeptCode,
 		v.DrName, v.DiseCodg, v.DiseName, v.DscgWay} {
@@ -155,6 +159,16 @@ func decodeVisit(b []byte, v *settlement.Visit) error {
 		return fmt.Errorf("visit value of version %d: written by a newer provgate", b[1])
 	}
 	r := visitReader{s: string(b[2:])}
+	r.visit(v)
+	if r.bad || r.pos != len(r.s) {
+		*v = settlement.Visit{}
+		return errBadVisit
+	}
+	return nil
+}
+
+// visit reads the fields appendVisitFields wrote.
+func (r *visitReader) visit(v *settlement.Visit) {
 	*v = settlement.Visit{}
 	for _, p := range [...]*string{&v.MdtrtID, &v.PsnNo, &v.Insutype, &v.Hospital, &v.TreatAdmdvs,
 		&v.InsuredAdmdvs, &v.Kind, &v.MedType, &v.Begntime, &v.Endtime, &v.IptOtpNo, &v.DeptCode,
@@ -193,11 +207,6 @@ func decodeVisit(b []byte, v *settlement.Visit) error {
 		}
 	}
 	v.FinalSetlID = r.str()
-	if r.bad || r.pos != len(r.s) {
-		*v = settlement.Visit{}
-		return errBadVisit
-	}
-	return nil
 }
 
 // visitReader reads the layout; after the first error it reads zeros and
