@@ -114,6 +114,11 @@ func (s *Store) badgerOptions(dir string) badger.Options {
 		// Large values are compressed before they are stored (codec.go);
 		// compressing table blocks again would spend CPU for little.
 		WithCompression(options.None).
+		// Read-write transactions are the state machine's, one at a time
+		// (consensus serialises applying, draining and snapshots), or
+		// offline (restore): two never overlap, so badger need not track
+		// what each one read to detect conflicts.
+		WithDetectConflicts(false).
 		WithLogger(badgerLogger{s.opts.Logger})
 	return o
 }
