@@ -83,8 +83,8 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
 // ApplyBatch applies committed entries. Entries the node computes go
 // through one badger transaction per run together with the applied index;
-// a bulk command (imports, catalogs) gets a transaction of its own, so no
-// transaction outgrows badger's limit. Entries at or below the applied
+// a bulk command (imports, catalogs) gets a transaction of its own, and a
+// run that outgrows badger's limit is split (applyRun). Entries at or below the applied
 // index were applied before a restart and are skipped. A storage failure
 // stops the node (panic): continuing would let this replica diverge.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
@@ -207,6 +207,16 @@ func (f *fsm) applyRun(logs []*raft.Log, slots []*any, leader bool) {
 		last := logs[len(logs)-1]
 		return tx.SetApplied(last.Index, last.Term)
 	})
+	if storage.IsTxnTooBig(err) && len(logs) > 1 {
+		// A run of large requests outgrew badger's transaction limit (up to
+		// 64 uploads of a thousand lines may arrive in one batch). Nothing
+		// of it was written, and the state does not depend on how entries
+		// are grouped into transactions: apply the halves one by one.
+		mid := len(logs) / 2
+		f.applyRun(logs[:mid], slots[:mid], leader)
+		f.applyRun(logs[mid:], slots[mid:], leader)
+		return
+	}
 	if err != nil {
 		f.fail(err)
 	}

@@ -3,6 +3,7 @@ package consensus
 import (
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,35 @@ func TestClusterFollowersTakeTheLeadersWrites(t *testing.T) {
 		if taken < 10 || computed > taken {
 			t.Errorf("%s: %d requests from the leader's writes, %d computed; want most of 15 taken", id, taken, computed)
 		}
+	}
+}
+
+// A batch whose writes outgrow badger's transaction limit is applied in
+// smaller transactions to the same state, instead of stopping the node
+// (every replica would stop alike). Small memtables make the limit ~150 KB.
+func TestABatchTooBigForOneTransaction(t *testing.T) {
+	r := newReplay(t)
+	for i := range 40 {
+		r.visit("V" + strconv.Itoa(i))
+	}
+	store, err := storage.Open(t.TempDir(), storage.Options{MemTableSize: 1 << 20})
+	must(t, err)
+	t.Cleanup(func() { store.Close() })
+	f, err := newFSM(store, slog.New(slog.DiscardHandler))
+	must(t, err)
+	f.leading = func() bool { return true }
+	var emitted int
+	f.emit = func(es []entryWrites) { emitted += len(es) }
+	results := f.ApplyBatch(r.log) // one batch: one run of 120 requests and the seed
+	for i, res := range results {
+		if res, ok := res.(result); ok && res.err != nil {
+			t.Fatalf("entry %d refused: %v", i+1, res.err)
+		}
+	}
+	if got, want := dump(t, store), dump(t, r.leader.store); !reflect.DeepEqual(got, want) {
+		t.Fatal("the state differs from applying the entries one by one")
+	}
+	if emitted != 120 {
+		t.Errorf("writes recorded for %d requests, want 120", emitted)
 	}
 }

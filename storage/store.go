@@ -31,6 +31,10 @@ type Options struct {
 	InMemory bool
 	// Logger receives badger's warnings and errors. Default: discarded.
 	Logger *slog.Logger
+	// MemTableSize overrides the 64 MiB memtables, and with them the
+	// largest transaction badger takes (15 %); tests use small ones to
+	// reach that limit cheaply.
+	MemTableSize int64
 }
 
 // Store is the badger-backed replicated state of one node.
@@ -120,6 +124,10 @@ func (s *Store) badgerOptions(dir string) badger.Options {
 		// what each one read to detect conflicts.
 		WithDetectConflicts(false).
 		WithLogger(badgerLogger{s.opts.Logger})
+	if n := s.opts.MemTableSize; n > 0 {
+		// Values above the threshold must fit a transaction.
+		o = o.WithMemTableSize(n).WithValueThreshold(min(o.ValueThreshold, n/100))
+	}
 	return o
 }
 
@@ -236,3 +244,7 @@ func (b badgerLogger) Warningf(f string, a ...any) {
 }
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}
+
+// IsTxnTooBig reports whether err is badger refusing a transaction that
+// outgrew its limit; the same writes in smaller transactions succeed.
+func IsTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
