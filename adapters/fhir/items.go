@@ -382,9 +382,12 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 	if cnt == nil || cnt.kind != kNumber {
 		return 0, false
 	}
-	qty, err := settlement.ParseQty(string(cnt.numeral()))
-	if err != nil {
-		return 0, false
+	q, ok := fastDecimal(src[cnt.vs:cnt.ve], 4)
+	qty := settlement.Qty(q)
+	if !ok {
+		if qty, err = settlement.ParseQty(string(cnt.numeral())); err != nil {
+			return 0, false
+		}
 	}
 	price, ok := fastMoney(unitPrice)
 	if !ok {
@@ -463,9 +466,26 @@ func fastCodes(ps value) (national, own *node, ok bool) {
 		if cd.kind != kObject {
 			return nil, nil, false
 		}
-		sys, code := pair(cd, "system", "code")
-		if code == nil || code.kind != kString || sys != nil && sys.kind != kString {
+		// pair(cd, "system", "code"), its keys compared as constants.
+		var sys, code *node
+		for k := cd.vs + 1; k < cd.end; k = nodes[k].end {
+			x := &nodes[k]
+			switch string(src[x.ks:x.ke]) {
+			case "system":
+				if sys == nil {
+					sys = x
+				}
+			case "code":
+				if code == nil {
+					code = x
+				}
+			}
+		}
+		if code == nil || code.kind != kString || sys != nil && sys.kind != kString && sys.kind != kNull {
 			return nil, nil, false
+		}
+		if sys != nil && sys.kind == kNull {
+			sys = nil
 		}
 		if code.ve == code.vs {
 			continue
@@ -513,10 +533,59 @@ func fastMoney(m value) (settlement.Fen, bool) {
 	if m == nil || m.kind != kObject {
 		return 0, false
 	}
-	val, cur := pair(m, "value", "currency")
-	if val == nil || val.kind != kNumber || cur != nil && (cur.kind != kString || string(cur.d.src[cur.vs:cur.ve]) != "CNY") {
+	// pair(m, "value", "currency"), its keys compared as constants.
+	d := m.d
+	var val, cur *node
+	for c := m.vs + 1; c < m.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		switch string(d.src[x.ks:x.ke]) {
+		case "value":
+			if val == nil {
+				val = x
+			}
+		case "currency":
+			if cur == nil {
+				cur = x
+			}
+		}
+	}
+	if val == nil || val.kind != kNumber || cur != nil && cur.kind != kNull && (cur.kind != kString || string(d.src[cur.vs:cur.ve]) != "CNY") {
 		return 0, false
+	}
+	if f, ok := fastDecimal(d.src[val.vs:val.ve], 2); ok {
+		return settlement.Fen(f), true
 	}
 	f, err := settlement.ParseFen(string(val.numeral()))
 	return f, err == nil
+}
+
+// fastDecimal reads the usual amounts and quantities, 1 to 13 digits and
+// up to scale decimals, as settlement's parser reads them (scaled by
+// 10^scale); ok is false for any other number, which is left to that
+// parser.
+func fastDecimal(b []byte, scale int) (v int64, ok bool) {
+	i := 0
+	for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		v = v*10 + int64(b[i]-'0')
+	}
+	if i == 0 || i > 13 {
+		return 0, false
+	}
+	places := 0
+	if i < len(b) {
+		if b[i] != '.' || len(b)-i-1 > scale || i+1 == len(b) {
+			return 0, false
+		}
+		for i++; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			v = v*10 + int64(b[i]-'0')
+			places++
+		}
+	}
+	for ; places < scale; places++ {
+		v *= 10
+	}
+	return v, true
 }
