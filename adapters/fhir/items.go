@@ -361,8 +361,14 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 		if period.kind != kObject {
 			return 0, false
 		}
-		start, _ := pair(period, "start", "")
-		if start != nil {
+		var start *node // pair(period, "start", ""), the key a constant
+		for c := period.vs + 1; c < period.end; c = nodes[c].end {
+			if x := &nodes[c]; string(src[x.ks:x.ke]) == "start" {
+				start = x
+				break
+			}
+		}
+		if start != nil && start.kind != kNull {
 			if when, ok = fastTime(start); !ok {
 				return 0, false
 			}
@@ -378,7 +384,13 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 	if quantity == nil || quantity.kind != kObject {
 		return 0, false
 	}
-	cnt, _ := pair(quantity, "value", "")
+	var cnt *node // pair(quantity, "value", ""), the key a constant
+	for c := quantity.vs + 1; c < quantity.end; c = nodes[c].end {
+		if x := &nodes[c]; string(src[x.ks:x.ke]) == "value" {
+			cnt = x
+			break
+		}
+	}
 	if cnt == nil || cnt.kind != kNumber {
 		return 0, false
 	}
@@ -414,7 +426,20 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 			if e.kind != kObject {
 				return 0, false
 			}
-			url, code := pair(e, "url", "valueCode")
+			var url, code *node // pair(e, "url", "valueCode"), the keys constants
+			for k := e.vs + 1; k < e.end; k = nodes[k].end {
+				x := &nodes[k]
+				switch string(src[x.ks:x.ke]) {
+				case "url":
+					if url == nil {
+						url = x
+					}
+				case "valueCode":
+					if code == nil {
+						code = x
+					}
+				}
+			}
 			if url == nil || url.kind != kString {
 				return 0, false
 			}
