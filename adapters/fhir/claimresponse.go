@@ -105,20 +105,17 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 		w.key("payment")
 		w.open('{')
 		w.concept("type", csPaymentType, "complete", "")
-		w.field("date", settlementDate(rec, answers[last].Stamp))
+		if len(rec.SetlTime) >= 10 { // the settlement's date, else the stamp's
+			w.field("date", rec.SetlTime[:10])
+		} else {
+			w.date("date", answers[last].Stamp.Time())
+		}
 		w.money("amount", rec.Amounts.FundPay)
 		w.identifier("identifier", sysSetlID, rec.SetlID)
 		w.close('}')
 	}
 	w.close('}')
 	return w.done(), nil
-}
-
-func settlementDate(rec *settlement.Record, st settlement.Stamp) string {
-	if len(rec.SetlTime) >= 10 {
-		return rec.SetlTime[:10]
-	}
-	return st.Date()
 }
 
 // classNames are the displays of the item classes (chrgitm_lv).
