@@ -105,20 +105,17 @@ func (m *Message) claimResponse(answers []settlement.Answer) ([]byte, error) {
 		w.key("payment")
 		w.open('{')
 		w.concept("type", csPaymentType, "complete", "")
-		w.field("date", settlementDate(rec, answers[last].Stamp))
+		if len(rec.SetlTime) >= 10 { // the settlement's date, else the stamp's
+			w.field("date", rec.SetlTime[:10])
+		} else {
+			w.date("date", answers[last].Stamp.Time())
+		}
 		w.money("amount", rec.Amounts.FundPay)
 		w.identifier("identifier", sysSetlID, rec.SetlID)
 		w.close('}')
 	}
 	w.close('}')
 	return w.done(), nil
-}
-
-func settlementDate(rec *settlement.Record, st settlement.Stamp) string {
-	if len(rec.SetlTime) >= 10 {
-		return rec.SetlTime[:10]
-	}
-	return st.Date()
 }
 
 // classNames are the displays of the item classes (chrgitm_lv).
@@ -142,26 +139,34 @@ var lineParts = [...]struct {
 // and the self-pay ratio under their national names.
 func itemAdjudication(w *writer, l *settlement.LineSplit) {
 	// The item is appended whole to a local slice, stored once: what
-	// open, key, int, categoryAmount and close write.
+	// open, key, int, categoryAmount and close write, in the fewest
+	// pieces: the end of each amount's object and the head of the next
+	// are one constant.
 	w.sep()
 	seq, _ := strconv.Atoi(l.FeedetlSn) // feedetl_sn is the item's sequence
 	b := append(w.b, `{"itemSequence":`...)
 	b = strconv.AppendInt(b, int64(seq), 10)
-	b = append(b, `,"adjudication":[`...)
-	b = appendCategoryAmount(b, submittedHead, l.Amount)
-	b = appendCategoryAmount(append(b, ','), eligibleHead(l.Class), l.Inscp)
+	b = append(b, itemHead...)
+	b = l.Amount.Append(b)
+	b = append(b, eligibleJoin(l.Class)...)
+	b = l.Inscp.Append(b)
 	for i, p := range lineParts {
 		if v := p.of(l); v != 0 {
-			b = appendCategoryAmount(append(b, ','), linePartHeads[i], v)
+			b = append(b, linePartJoins[i]...)
+			b = v.Append(b)
 		}
 	}
 	if l.SelfPay != 0 {
-		b = append(append(b, ','), selfPayHead...)
+		b = append(b, selfPayJoin...)
 		b = settlement.AppendScaled(b, int64(l.SelfPay), 4) // BP.Fraction, without its string
-		b = append(b, '}')
+		w.b = append(b, '}', ']', '}')
+		return
 	}
-	w.b = append(b, ']', '}')
+	w.b = append(b, amountEnd+`]}`...)
 }
+
+// amountEnd closes a category's object after its amount's value.
+const amountEnd = `,"currency":"CNY"}}`
 
 // total is one ClaimResponse.total: its category and the amount it takes
 // from the settlement.
@@ -225,7 +230,29 @@ var (
 	eligibleHeads = map[settlement.ItemClass]string{}
 
 	eligibleHeadA, eligibleHeadB, eligibleHeadC string
+
+	// An item's pieces between its amounts: what follows the sequence up
+	// to the submitted amount, and the end of one amount's object with the
+	// head of the next.
+	itemHead      = `,"adjudication":[` + submittedHead
+	linePartJoins [len(lineParts)]string
+	selfPayJoin   = amountEnd + "," + selfPayHead
+
+	eligibleJoinA, eligibleJoinB, eligibleJoinC string
 )
+
+// eligibleJoin is amountEnd, a comma and eligibleHead(c).
+func eligibleJoin(c settlement.ItemClass) string {
+	switch c {
+	case settlement.ClassA:
+		return eligibleJoinA
+	case settlement.ClassB:
+		return eligibleJoinB
+	case settlement.ClassC:
+		return eligibleJoinC
+	}
+	return amountEnd + "," + eligibleHead(c)
+}
 
 // eligibleHead is the head of a line's eligible amount, with the line's
 // class as its reason: made once for each class there is (the class's
@@ -264,11 +291,13 @@ func init() {
 	}
 	for i, p := range lineParts {
 		linePartHeads[i] = categoryHead(csAdjudication, p.code, "amount") + `{"value":`
+		linePartJoins[i] = amountEnd + "," + linePartHeads[i]
 	}
 	for _, c := range []settlement.ItemClass{"", settlement.ClassA, settlement.ClassB, settlement.ClassC} {
 		eligibleHeads[c] = makeEligibleHead(c)
 	}
 	eligibleHeadA, eligibleHeadB, eligibleHeadC = eligibleHeads[settlement.ClassA], eligibleHeads[settlement.ClassB], eligibleHeads[settlement.ClassC]
+	eligibleJoinA, eligibleJoinB, eligibleJoinC = amountEnd+","+eligibleHeadA, amountEnd+","+eligibleHeadB, amountEnd+","+eligibleHeadC
 }
 
 // categoryHead is what open, concept and key write for an object of one

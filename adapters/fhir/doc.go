@@ -188,4 +188,19 @@
 // µs. Of the 20-item round trip, the scan is now a fifth, the items (with
 // their strings) a fifth, the reply a quarter, the steps' digests a tenth,
 // and allocating (the reply alone is 18 KB) a sixth.
+//
+// Then (same method, one sitting): fastLine checking an item before it
+// writes the line a field at a time, its members' keys compared as
+// constants, the usual amounts parsed without settlement's general parser,
+// an item's adjudication in fewer pieces and the reply's times worked out
+// from the Unix time took the 20-item round trip from 30.5 to 27 µs and
+// the typical one from 14 to 13 µs. What is left has floors: the steps'
+// digests hash about 3.4 KB (SHA-256 alone, 2.2 µs), the scan is a chain
+// of dependent loads (6.5 µs; sixteen bytes a round, a vector search for
+// long strings, numbers read inline and doc pointers set at growth were
+// all slower or no faster), and the garbage collector, which runs about
+// every hundred round trips at this allocation rate, costs some 3 µs
+// (GOGC=off: 23.5 µs). Writing the reply in a pooled buffer and copying it
+// out (no clearing, an exact size class) measured no faster than clearing
+// a new one.
 package fhir

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -236,5 +237,35 @@ func TestItemAdjudicationAsByElement(t *testing.T) {
 		if string(got.b) != string(want.b) || got.depth != want.depth || got.filled&live != want.filled&live {
 			t.Fatalf("\n got %s\nwant %s", got.b, want.b)
 		}
+	})
+}
+
+// TestChinaTime checks appendChinaTime against the time package's
+// formatter, over the whole range it writes itself and beyond.
+func TestChinaTime(t *testing.T) {
+	check := func(t interface{ Fatalf(string, ...any) }, sec int64) {
+		at := time.Unix(sec, 0)
+		for _, c := range []struct {
+			clock  bool
+			layout string
+		}{{true, fhirTimeLayout}, {false, "2006-01-02"}} {
+			got := string(appendChinaTime(nil, at, c.clock))
+			if want := at.In(chinaTime).Format(c.layout); got != want {
+				t.Fatalf("%d: %s, want %s", sec, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"1970-01-01T00:00:00+08:00", "1969-12-31T23:59:59+08:00", "2000-02-29T23:59:59+08:00",
+		"2100-03-01T00:00:00+08:00", "2026-12-31T16:00:00Z", "9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00Z"} {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := int64(-1); d <= 1; d++ {
+			check(t, at.Unix()+d)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		check(t, rapid.Int64Range(-1e11, 3e11).Draw(t, "unix"))
 	})
 }

@@ -296,8 +296,8 @@ func lookMembers(it value) itemMembers {
 // fastLine reads a usual Claim.item on a tape into l and returns its
 // sequence, in one walk over its members and one over each member it
 // reads, without the general readers' lookups, lists and refusal paths:
-// about half of what feeLine spends on an item. ok is false, with l
-// unchanged, for anything else (a fallback node, a repeated or null member,
+// about half of what feeLine spends on an item. l must be zero. ok is
+// false, with l left zero, for anything else (a fallback node, a repeated or null member,
 // a factor, a diagnosisSequence, a lone object for a list, a number as a
 // string, and every item feeLine would refuse); feeLine then reads the
 // item, so refusals and unusual items are feeLine's alone. Where fastLine
@@ -316,34 +316,34 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 		if k < 0 {
 			continue
 		}
-		if x.kind == kNull || k == 5 || k == 9 { // factor, diagnosisSequence
+		if x.kind == kNull {
 			return 0, false
 		}
-		var at **node
+		// Each member into its own local, not through a pointer to it:
+		// a store through a pointer takes a write barrier check.
+		var first bool
 		switch k {
 		case 0:
-			at = &sequence
+			first, sequence = sequence == nil, x
 		case 1:
-			at = &product
+			first, product = product == nil, x
 		case 2:
-			at = &period
+			first, period = period == nil, x
 		case 3:
-			at = &date
+			first, date = date == nil, x
 		case 4:
-			at = &quantity
+			first, quantity = quantity == nil, x
 		case 6:
-			at = &unitPrice
+			first, unitPrice = unitPrice == nil, x
 		case 7:
-			at = &net
+			first, net = net == nil, x
 		case 8:
-			at = &extension
+			first, extension = extension == nil, x
 		}
-		if *at != nil { // repeated
+		if !first { // repeated, or factor or diagnosisSequence
 			return 0, false
 		}
-		*at = x
 	}
-	var line settlement.FeeLine
 	if sequence == nil || sequence.kind != kNumber {
 		return 0, false
 	}
@@ -351,54 +351,72 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 	if err != nil || seq < 1 {
 		return 0, false
 	}
-	line.FeedetlSn = strconv.Itoa(seq)
-	line.ChrgBchno = batch
-	if !fastCodes(product, &line) {
+	national, own, ok := fastCodes(product)
+	if !ok {
 		return 0, false
 	}
+	var when string
 	switch {
 	case period != nil:
 		if period.kind != kObject {
 			return 0, false
 		}
-		start, _ := pair(period, "start", "")
-		if start != nil {
-			if line.FeeOcurTime, ok = fastTime(start); !ok {
+		var start *node // pair(period, "start", ""), the key a constant
+		for c := period.vs + 1; c < period.end; c = nodes[c].end {
+			if x := &nodes[c]; string(src[x.ks:x.ke]) == "start" {
+				start = x
+				break
+			}
+		}
+		if start != nil && start.kind != kNull {
+			if when, ok = fastTime(start); !ok {
 				return 0, false
 			}
 		}
 	case date != nil:
-		if line.FeeOcurTime, ok = fastTime(date); !ok {
+		if when, ok = fastTime(date); !ok {
 			return 0, false
 		}
 	}
-	if line.FeeOcurTime == "" {
-		line.FeeOcurTime = v.begin
+	if when == "" {
+		when = v.begin
 	}
 	if quantity == nil || quantity.kind != kObject {
 		return 0, false
 	}
-	cnt, _ := pair(quantity, "value", "")
+	var cnt *node // pair(quantity, "value", ""), the key a constant
+	for c := quantity.vs + 1; c < quantity.end; c = nodes[c].end {
+		if x := &nodes[c]; string(src[x.ks:x.ke]) == "value" {
+			cnt = x
+			break
+		}
+	}
 	if cnt == nil || cnt.kind != kNumber {
 		return 0, false
 	}
-	if line.Qty, err = settlement.ParseQty(string(cnt.numeral())); err != nil {
-		return 0, false
+	q, ok := fastDecimal(src[cnt.vs:cnt.ve], 4)
+	qty := settlement.Qty(q)
+	if !ok {
+		if qty, err = settlement.ParseQty(string(cnt.numeral())); err != nil {
+			return 0, false
+		}
 	}
 	price, ok := fastMoney(unitPrice)
 	if !ok {
 		return 0, false
 	}
-	if line.Amount, ok = fastMoney(net); !ok {
+	amount, ok := fastMoney(net)
+	if !ok {
 		return 0, false
 	}
-	if line.Qty <= 0 || price < 0 || line.Amount < 0 {
+	if qty <= 0 || price < 0 || amount < 0 {
 		return 0, false
 	}
-	line.Price = settlement.Price(price) * 10000
-	if want, ok := settlement.LineAmount(line.Price, line.Qty); !ok || want != line.Amount {
+	unit := settlement.Price(price) * 10000
+	if want, ok := settlement.LineAmount(unit, qty); !ok || want != amount {
 		return 0, false
 	}
+	var flag string
 	if extension != nil {
 		if extension.kind != kArray {
 			return 0, false
@@ -408,7 +426,20 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 			if e.kind != kObject {
 				return 0, false
 			}
-			url, code := pair(e, "url", "valueCode")
+			var url, code *node // pair(e, "url", "valueCode"), the keys constants
+			for k := e.vs + 1; k < e.end; k = nodes[k].end {
+				x := &nodes[k]
+				switch string(src[x.ks:x.ke]) {
+				case "url":
+					if url == nil {
+						url = x
+					}
+				case "valueCode":
+					if code == nil {
+						code = x
+					}
+				}
+			}
 			if url == nil || url.kind != kString {
 				return 0, false
 			}
@@ -422,34 +453,64 @@ func fastLine(it value, v visit, batch string, l *settlement.FeeLine) (seq int, 
 			if len(c) != 1 || c[0] < '0' || c[0] > '2' { // hospApprFlags
 				return 0, false
 			}
-			line.HospApprFlag = hospApprFlags[2*(c[0]-'0') : 2*(c[0]-'0')+1]
+			flag = hospApprFlags[2*(c[0]-'0') : 2*(c[0]-'0')+1]
 		}
 	}
-	*l = line
+	// Everything checked, l is written a field at a time (it is zero):
+	// copying a whole line into it would take the collector's bulk
+	// barrier, slot by slot, while it marks. The codes are kept only now.
+	l.FeedetlSn = strconv.Itoa(seq)
+	l.ChrgBchno = batch
+	l.MedListCodg, _ = national.stringValue()
+	l.MedinsListCodg = l.MedListCodg
+	if own != nil {
+		l.MedinsListCodg, _ = own.stringValue()
+	}
+	l.FeeOcurTime = when
+	l.Amount, l.Qty, l.Price = amount, qty, unit
+	l.HospApprFlag = flag
 	return seq, true
 }
 
 // fastCodes is itemCodes for fastLine: productOrService an object whose
-// coding is an array of objects with string systems and codes.
-func fastCodes(ps value, l *settlement.FeeLine) bool {
+// coding is an array of objects with string systems and codes. It returns
+// the national code's node and the hospital's own (nil when absent),
+// checked as itemCodes checks them.
+func fastCodes(ps value) (national, own *node, ok bool) {
 	if ps == nil || ps.kind != kObject {
-		return false
+		return nil, nil, false
 	}
 	codings, _ := pair(ps, "coding", "")
 	if codings == nil || codings.kind != kArray {
-		return false
+		return nil, nil, false
 	}
 	d := ps.d
 	nodes, src := d.nodes, d.src
-	var national, own *node
 	for c := codings.vs + 1; c < codings.end; c = nodes[c].end {
 		cd := &nodes[c]
 		if cd.kind != kObject {
-			return false
+			return nil, nil, false
 		}
-		sys, code := pair(cd, "system", "code")
-		if code == nil || code.kind != kString || sys != nil && sys.kind != kString {
-			return false
+		// pair(cd, "system", "code"), its keys compared as constants.
+		var sys, code *node
+		for k := cd.vs + 1; k < cd.end; k = nodes[k].end {
+			x := &nodes[k]
+			switch string(src[x.ks:x.ke]) {
+			case "system":
+				if sys == nil {
+					sys = x
+				}
+			case "code":
+				if code == nil {
+					code = x
+				}
+			}
+		}
+		if code == nil || code.kind != kString || sys != nil && sys.kind != kString && sys.kind != kNull {
+			return nil, nil, false
+		}
+		if sys != nil && sys.kind == kNull {
+			sys = nil
 		}
 		if code.ve == code.vs {
 			continue
@@ -462,15 +523,24 @@ func fastCodes(ps value, l *settlement.FeeLine) bool {
 			own = code
 		}
 	}
-	if national == nil {
+	if national == nil || !listCode(src[national.vs:national.ve]) || own != nil && !listCode(src[own.vs:own.ve]) {
+		return nil, nil, false
+	}
+	return national, own, true
+}
+
+// listCode is what itemCodes asks of an item code: at most 50 printable
+// ASCII characters (and, as printable, at least one).
+func listCode(b []byte) bool {
+	if len(b) == 0 || len(b) > 50 {
 		return false
 	}
-	l.MedListCodg, _ = national.stringValue()
-	l.MedinsListCodg = l.MedListCodg
-	if own != nil {
-		l.MedinsListCodg, _ = own.stringValue()
+	for _, c := range b {
+		if c <= ' ' || c > '~' {
+			return false
+		}
 	}
-	return len(l.MedListCodg) <= 50 && printable(l.MedListCodg) && len(l.MedinsListCodg) <= 50 && printable(l.MedinsListCodg)
+	return true
 }
 
 // fastTime is dateTimeAt for fastLine: a string, read as a FHIR dateTime.
@@ -488,10 +558,59 @@ func fastMoney(m value) (settlement.Fen, bool) {
 	if m == nil || m.kind != kObject {
 		return 0, false
 	}
-	val, cur := pair(m, "value", "currency")
-	if val == nil || val.kind != kNumber || cur != nil && (cur.kind != kString || string(cur.d.src[cur.vs:cur.ve]) != "CNY") {
+	// pair(m, "value", "currency"), its keys compared as constants.
+	d := m.d
+	var val, cur *node
+	for c := m.vs + 1; c < m.end; c = d.nodes[c].end {
+		x := &d.nodes[c]
+		switch string(d.src[x.ks:x.ke]) {
+		case "value":
+			if val == nil {
+				val = x
+			}
+		case "currency":
+			if cur == nil {
+				cur = x
+			}
+		}
+	}
+	if val == nil || val.kind != kNumber || cur != nil && cur.kind != kNull && (cur.kind != kString || string(d.src[cur.vs:cur.ve]) != "CNY") {
 		return 0, false
+	}
+	if f, ok := fastDecimal(d.src[val.vs:val.ve], 2); ok {
+		return settlement.Fen(f), true
 	}
 	f, err := settlement.ParseFen(string(val.numeral()))
 	return f, err == nil
+}
+
+// fastDecimal reads the usual amounts and quantities, 1 to 13 digits and
+// up to scale decimals, as settlement's parser reads them (scaled by
+// 10^scale); ok is false for any other number, which is left to that
+// parser.
+func fastDecimal(b []byte, scale int) (v int64, ok bool) {
+	i := 0
+	for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		v = v*10 + int64(b[i]-'0')
+	}
+	if i == 0 || i > 13 {
+		return 0, false
+	}
+	places := 0
+	if i < len(b) {
+		if b[i] != '.' || len(b)-i-1 > scale || i+1 == len(b) {
+			return 0, false
+		}
+		for i++; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			v = v*10 + int64(b[i]-'0')
+			places++
+		}
+	}
+	for ; places < scale; places++ {
+		v *= 10
+	}
+	return v, true
 }

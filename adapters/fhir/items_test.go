@@ -127,3 +127,36 @@ func TestItemMembersOnVariations(t *testing.T) {
 		agree(t, body)
 	})
 }
+
+// TestFastDecimal checks that where fastDecimal reads a number, settlement's
+// parsers read the same value.
+func TestFastDecimal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringMatching(`-?[0-9]{0,16}(\.[0-9]{0,6})?([eE][0-9])?`).Draw(t, "number")
+		for _, scale := range []int{2, 4} {
+			v, ok := fastDecimal([]byte(s), scale)
+			if !ok {
+				continue
+			}
+			var want int64
+			var err error
+			if scale == 2 {
+				var f settlement.Fen
+				f, err = settlement.ParseFen(s)
+				want = int64(f)
+			} else {
+				var q settlement.Qty
+				q, err = settlement.ParseQty(s)
+				want = int64(q)
+			}
+			if err != nil || v != want {
+				t.Fatalf("%q scale %d: fastDecimal %d, settlement %d %v", s, scale, v, want, err)
+			}
+		}
+	})
+	for _, s := range []string{"12400.0", "2500", "0.01", "9999999999999.99", "1.5"} {
+		if _, ok := fastDecimal([]byte(s), 2); !ok {
+			t.Errorf("%q not read", s)
+		}
+	}
+}
