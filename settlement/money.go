@@ -254,16 +254,7 @@ func appendFen(b []byte, u uint64) []byte {
 	o := b[len(b) : len(b)+n]
 	o[n-3], o[n-2], o[n-1] = '.', pairs[frac*2], pairs[frac*2+1]
 	j := n - 3
-	for ip >= 100 {
-		j -= 2
-		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
-		ip /= 100
-	}
-	if ip >= 10 {
-		o[j-2], o[j-1] = pairs[ip*2], pairs[ip*2+1]
-	} else {
-		o[j-1] = '0' + byte(ip)
-	}
+	putDigits(o, j, ip)
 	return b[:len(b)+n]
 }
 
@@ -330,6 +321,16 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 		j--
 		o[j] = '.'
 	}
+	putDigits(o, j, ip)
+	if v < 0 {
+		o[0] = '-'
+	}
+	return b[:len(b)+n]
+}
+
+// putDigits writes ip's decimal digits, two at a time, so that the last
+// ends just before o[j].
+func putDigits(o []byte, j int, ip uint64) {
 	for ip >= 100 {
 		j -= 2
 		o[j], o[j+1] = pairs[ip%100*2], pairs[ip%100*2+1]
@@ -340,10 +341,6 @@ func appendDecimal(b []byte, v int64, scale int, trim bool) []byte {
 	} else {
 		o[j-1] = '0' + byte(ip)
 	}
-	if v < 0 {
-		o[0] = '-'
-	}
-	return b[:len(b)+n]
 }
 
 // decimalLen is how many decimal digits x has (1 for 0): the bit length

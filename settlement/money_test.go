@@ -107,53 +107,10 @@ func TestLineAmount(t *testing.T) {
 }
 
 // parseScaledReference is parseScaled as first written (string building
-// and strconv.ParseInt): the allocation-free one must agree with it.
-func parseScaledReference(s string, scale int) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	neg := false
-	switch s[0] {
-	case '-':
-		neg, s = true, s[1:]
-	case '+':
-		s = s[1:]
-	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") {
-		return 0, false
-	}
-	for _, part := range []string{intPart, frac} {
-		for i := 0; i < len(part); i++ {
-			if part[i] < '0' || part[i] > '9' {
-				return 0, false
-			}
-		}
-	}
-	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
-		return 0, false
-	}
-	if len(frac) > scale {
-		if strings.Trim(frac[scale:], "0") != "" {
-			return 0, false
-		}
-		frac = frac[:scale]
-	}
-	frac += strings.Repeat("0", scale-len(frac))
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// parseScaledCut is parseScaled before its parts were found in one loop
-// (strings.Cut, then a check of each part): the refusals must stay the
-// same kind, since callers tell too many decimals from other mistakes.
-func parseScaledCut(s string, scale int) (int64, error) {
+// and strconv.ParseInt, refusals of the kinds callers tell apart: too many
+// decimals from other mistakes): the allocation-free one must agree with
+// it on values and on refusals.
+func parseScaledReference(s string, scale int) (int64, error) {
 	if s == "" {
 		return 0, errEmptyNumber
 	}
@@ -168,8 +125,7 @@ func parseScaledCut(s string, scale int) (int64, error) {
 	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
 		return 0, errNotDecimal
 	}
-	intPart = strings.TrimLeft(intPart, "0")
-	if len(intPart) > maxIntDigits {
+	if len(strings.TrimLeft(intPart, "0")) > maxIntDigits {
 		return 0, errTooLarge
 	}
 	if len(frac) > scale {
@@ -178,42 +134,30 @@ func parseScaledCut(s string, scale int) (int64, error) {
 		}
 		frac = frac[:scale]
 	}
-	var v uint64
-	for i := 0; i < len(intPart); i++ {
-		v = v*10 + uint64(intPart[i]-'0')
-	}
-	for i := 0; i < len(frac); i++ {
-		v = v*10 + uint64(frac[i]-'0')
-	}
-	for i := len(frac); i < scale; i++ {
-		v *= 10
-	}
-	if v > math.MaxInt64 {
+	frac += strings.Repeat("0", scale-len(frac))
+	v, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
 		return 0, errNotDecimal
 	}
 	if neg {
-		return -int64(v), nil
+		v = -v
 	}
-	return int64(v), nil
+	return v, nil
 }
 
 func TestParseScaledAgreesWithReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789.-+e 9")), 0, 24, -1).Draw(t, "s")
 		scale := rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale")
-		want, ok := parseScaledReference(s, scale)
-		got, err := parseScaled(s, scale)
-		if (err == nil) != ok || got != want {
-			t.Fatalf("parseScaled(%q, %d) = %d, %v; the reference: %d, %v", s, scale, got, err, want, ok)
-		}
-		if _, cutErr := parseScaledCut(s, scale); err != cutErr {
-			t.Fatalf("parseScaled(%q, %d) refuses with %v, as first written with %v", s, scale, err, cutErr)
+		want, wantErr := parseScaledReference(s, scale)
+		if got, err := parseScaled(s, scale); err != wantErr || got != want {
+			t.Fatalf("parseScaled(%q, %d) = %d, %v; the reference: %d, %v", s, scale, got, err, want, wantErr)
 		}
 	})
 	for _, s := range []string{"9999999999999.999999", "0009999999999999.999999", "9223372036854.775807", "9223372036854.775808", "-9223372036854.775808"} {
-		want, ok := parseScaledReference(s, 6)
-		if got, err := parseScaled(s, 6); (err == nil) != ok || got != want {
-			t.Errorf("parseScaled(%q, 6) = %d, %v; the reference: %d, %v", s, got, err, want, ok)
+		want, wantErr := parseScaledReference(s, 6)
+		if got, err := parseScaled(s, 6); err != wantErr || got != want {
+			t.Errorf("parseScaled(%q, 6) = %d, %v; the reference: %d, %v", s, got, err, want, wantErr)
 		}
 	}
 }
