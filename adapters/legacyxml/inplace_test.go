@@ -39,6 +39,11 @@ var leafPieces = []string{
 	"x<A>1</A>", "<KC22XML>1</KC22XML>", "<DIAGXML></DIAGXML>", "<KC22ROW>1</KC22ROW>", "<AKC515><B>1</B></AKC515>", "<A b=\"1\">2</A>",
 	"<A><B><C><D><E><F><G><H><I>1</I></H></G></F></E></D></C></B></A>", "<A><B><C><D><E><F><G><H>1</H></G></F></E></D></C></B></A>",
 	"<" + strings.Repeat("N", 65) + ">1</" + strings.Repeat("N", 65) + ">",
+	// Non-ASCII text, which leafElement reads too: UTF-8, GBK, bytes GBK
+	// lacks, and GBK values about the in-place limit (2/3 of maxValueLen).
+	"<AKC515>中文</AKC515>", "<DISE_NAME> \xc4\xda\xbf\xc6 </DISE_NAME>", "<AKC516>\xc4\xda</AKC516>", "<AKC515>\x81\x20</AKC515>", "<AKC515>\xc4</AKC515>",
+	"<DISE_NAME>" + strings.Repeat("\xc4\xda", 1333) + "</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("\xc4\xda", 1333) + "a</DISE_NAME>",
+	"<DISE_NAME>" + strings.Repeat("中", 1333) + "a</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("中", 1334) + "</DISE_NAME>",
 }
 
 // mutatedGBK draws one of the GBK messages of testdata/decode and

@@ -278,7 +278,7 @@ func (p *parser) leaf() error {
 }
 
 // leafElement reads, at a '<', the usual element of a message whole:
-// <NAME>ASCII text</NAME>, an upper-case name without attributes, text
+// <NAME>text</NAME>, an upper-case name without attributes, text
 // without references or control characters, under an element that holds
 // fields or is a row, and not a list. It does what startTag, leaf and
 // close would do, without a frame; for anything else it reports false
@@ -300,8 +300,16 @@ func (p *parser) leafElement() (bool, error) {
 		end++
 	}
 	closeAt := end + 2 + len(raw)
-	if end-start > maxValueLen || text&(badText|ampText|highText) != 0 ||
+	if end-start > maxValueLen || text&(badText|ampText) != 0 ||
 		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != raw {
+		return false, nil
+	}
+	// Non-ASCII text (an item's name) read in place is checked here as
+	// classified checks it; what classified would hand back to the
+	// decoded reading (bytes GBK lacks, a value near the limit) is left
+	// to the loop, which then does.
+	high := text&highText != 0
+	if high && p.gbk && (end-start > maxValueLen*2/3 || !gbkSpan(s[start:end])) {
 		return false, nil
 	}
 	parent := &p.stack[p.depth-1]
@@ -316,20 +324,21 @@ func (p *parser) leafElement() (bool, error) {
 	p.elements++
 	parent.child = true
 	p.pos = closeAt + 1
-	v := trimSpace(s[start:end])
+	t := s[start:end]
 	switch parent.kind {
 	case feeItem:
 		row := &p.d.fees[len(p.d.fees)-1]
-		if id, ok := feeRowField(raw); ok && !set(&row.v[id], v) {
+		if id, ok := feeRowField(raw); ok && !set(&row.v[id], p.leafValue(t, high)) {
 			return true, twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
 		}
 	case diagItem:
 		row := &p.d.diags[len(p.d.diags)-1]
-		if id, ok := diagRowField(raw); ok && !set(&row.v[id], v) {
+		if id, ok := diagRowField(raw); ok && !set(&row.v[id], p.leafValue(t, high)) {
 			return true, twice(rowAt(row.name, len(p.d.diags), diagFieldNames[id]))
 		}
 	default:
 		if id, ok := messageField(raw); ok {
+			v := p.leafValue(t, high)
 			if !set(&p.d.v[id], v) {
 				return true, twice(p.rawOf(parent) + "/" + fieldNames[id])
 			}
@@ -339,6 +348,15 @@ func (p *parser) leafElement() (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// leafValue is value for leafElement's text t; high as in frame.
+func (p *parser) leafValue(t string, high bool) string {
+	v := trimSpace(t)
+	if p.gbk && high {
+		v = gbkString(v)
+	}
+	return v
 }
 
 // name reads an XML name at i and returns it with the index after it,
