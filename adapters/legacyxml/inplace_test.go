@@ -2,8 +2,10 @@ package legacyxml
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +46,11 @@ var leafPieces = []string{
 	"<AKC515>中文</AKC515>", "<DISE_NAME> \xc4\xda\xbf\xc6 </DISE_NAME>", "<AKC516>\xc4\xda</AKC516>", "<AKC515>\x81\x20</AKC515>", "<AKC515>\xc4</AKC515>",
 	"<DISE_NAME>" + strings.Repeat("\xc4\xda", 1333) + "</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("\xc4\xda", 1333) + "a</DISE_NAME>",
 	"<DISE_NAME>" + strings.Repeat("中", 1333) + "a</DISE_NAME>", "<DISE_NAME>" + strings.Repeat("中", 1334) + "</DISE_NAME>",
+	// Rows read from join to join (rowLeaves): a field twice, a join
+	// then a leaf it cannot read, white space other than indentation.
+	"<KC22ROW><FEEDETL_SN>9</FEEDETL_SN> <AKC515>a</AKC515> <AKC515>b</AKC515></KC22ROW>",
+	"<KC22ROW><FEEDETL_SN>9</FEEDETL_SN>\n<AKC515>a</AKC515>\n<AKC516>&amp;</AKC516>\n<AKC227>1</AKC227>x</KC22ROW>",
+	"</AKC515>\t<AKC515>", "</AKC221>\r\n<AKC515>", "<AKC515>a</AKC515><X b=\"1\">2</X>",
 }
 
 // mutatedGBK draws one of the GBK messages of testdata/decode and
@@ -178,5 +185,27 @@ func TestInPlaceEachPiece(t *testing.T) {
 				sameDecode(t, append(append(bytes.Clone(body[:at]), piece...), body[at:]...))
 			}
 		}
+	}
+}
+
+// TestRowLeavesElementLimit: the limit on elements falls, message by
+// message, on each place of a fee row, where rowLeaves reads; each is
+// refused as the reader's loop refuses it.
+func TestRowLeavesElementLimit(t *testing.T) {
+	var row strings.Builder
+	row.WriteString("<KC22ROW>")
+	for i := range 39 {
+		row.WriteString("\n  <X" + strconv.Itoa(i) + ">1</X" + strconv.Itoa(i) + ">")
+	}
+	row.WriteString("</KC22ROW>")
+	rows := strings.Repeat(row.String(), MaxFeeRows)
+	for pad := range 40 {
+		body := []byte(`<?xml version="1.0" encoding="GBK"?><HOSDATA><MSGNO>2630</MSGNO>` + strings.Repeat("<P>1</P>", pad) +
+			"<KC22XML>" + rows + "</KC22XML></HOSDATA>")
+		_, err := decode(body, true)
+		if !strings.Contains(fmt.Sprint(err), "too many elements") {
+			t.Fatalf("pad %d: %v", pad, err)
+		}
+		sameDecode(t, body)
 	}
 }

@@ -101,8 +101,9 @@ type frame struct {
 	// without references (textEnd > 0), else text.
 	textAt, textEnd int32
 	text            string
-	nonSpace        bool // text holds more than white space
-	high            bool // text holds non-ASCII bytes
+	nonSpace        bool  // text holds more than white space
+	high            bool  // text holds non-ASCII bytes
+	seq             uint8 // leaf elements leafElement read in a fee row, up to 255
 }
 
 type parser struct {
@@ -126,6 +127,7 @@ type parser struct {
 	gbk    bool
 	leaves bool // read leaf elements with leaf
 	d      *doc
+	joins  [24]rowJoin // by the leaf they follow in a fee row (rowLeaves)
 }
 
 // errInPlace is parse giving up on GBK read in place; never a refusal.
@@ -282,7 +284,7 @@ func (p *parser) leaf() error {
 // without references or control characters, under an element that holds
 // fields or is a row, and not a list. It does what startTag, leaf and
 // close would do, without a frame; for anything else it reports false
-// and leaves p as it was.
+// and leaves p as it was. In a fee row it reads on (rowLeaves).
 func (p *parser) leafElement() (bool, error) {
 	if !p.leaves || p.depth == 0 || p.depth == maxDepth || p.elements == maxElements {
 		return false, nil
@@ -293,23 +295,8 @@ func (p *parser) leafElement() (bool, error) {
 		return false, nil
 	}
 	start := i + 1
-	end := start
-	var text uint8
-	for end < len(s) && s[end] != '<' {
-		text |= textClass[s[end]]
-		end++
-	}
-	closeAt := end + 2 + len(raw)
-	if end-start > maxValueLen || text&(badText|ampText) != 0 ||
-		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != raw {
-		return false, nil
-	}
-	// Non-ASCII text (an item's name) read in place is checked here as
-	// classified checks it; what classified would hand back to the
-	// decoded reading (bytes GBK lacks, a value near the limit) is left
-	// to the loop, which then does.
-	high := text&highText != 0
-	if high && p.gbk && (end-start > maxValueLen*2/3 || !gbkSpan(s[start:end])) {
+	end, text, ok := p.leafText(raw, start)
+	if !ok {
 		return false, nil
 	}
 	parent := &p.stack[p.depth-1]
@@ -323,14 +310,19 @@ func (p *parser) leafElement() (bool, error) {
 	}
 	p.elements++
 	parent.child = true
-	p.pos = closeAt + 1
+	p.pos = end + 3 + len(raw)
 	t := s[start:end]
+	high := text&highText != 0
 	switch parent.kind {
 	case feeItem:
 		row := &p.d.fees[len(p.d.fees)-1]
 		if id, ok := feeRowField(raw); ok && !set(&row.v[id], p.leafValue(t, high)) {
 			return true, twice(rowAt(row.name, len(p.d.fees), feeFieldNames[id]))
 		}
+		if parent.seq < 255 {
+			parent.seq++
+		}
+		return true, p.rowLeaves(parent, row, raw, end)
 	case diagItem:
 		row := &p.d.diags[len(p.d.diags)-1]
 		if id, ok := diagRowField(raw); ok && !set(&row.v[id], p.leafValue(t, high)) {
@@ -348,6 +340,105 @@ func (p *parser) leafElement() (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// leafText reads the text of a leaf element named name from start, up
+// to the '<' of its end tag (end), and the bytes' textClass ORed; ok
+// reports whether leafElement may read it: text without references or
+// control characters, not too long, and the end tag </name> right after.
+func (p *parser) leafText(name string, start int) (end int, class uint8, ok bool) {
+	s := p.src
+	end = start
+	for end < len(s) && s[end] != '<' {
+		class |= textClass[s[end]]
+		end++
+	}
+	closeAt := end + 2 + len(name)
+	if end-start > maxValueLen || class&(badText|ampText) != 0 ||
+		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != name {
+		return end, class, false
+	}
+	// Non-ASCII text (an item's name) read in place is checked here as
+	// classified checks it; what classified would hand back to the
+	// decoded reading (bytes GBK lacks, a value near the limit) is left
+	// to the loop, which then does.
+	if class&highText != 0 && p.gbk && (end-start > maxValueLen*2/3 || !gbkSpan(s[start:end])) {
+		return end, class, false
+	}
+	return end, class, true
+}
+
+// rowJoin is what stands between two leaf elements of a fee row, the
+// first one's end tag to the second one's start tag, white space
+// between: "</AKC221>\n        <AKC515>". The rows of a message repeat
+// their elements in the same order, so the joins met in the first row
+// say what the next rows hold, and a match reads the next element's name
+// and what field it is at once.
+type rowJoin struct {
+	s    string   // a substring of the message
+	name int      // the length of the second element's name, which ends s but for its '>'
+	id   feeField // the field the second element is, if ok
+	ok   bool
+}
+
+// rowLeaves reads on in a fee row after leafElement read the leaf
+// element name, whose end tag starts at end: while the next element is
+// another leaf, it does what run would do (drop the white space between,
+// then leafElement), going from join to join. It stops, with p after
+// the last element read, at anything else.
+func (p *parser) rowLeaves(parent *frame, row *feeRow, name string, end int) error {
+	s := p.src
+	for {
+		k := int(parent.seq) - 1 // the element just read is the row's k-th leaf
+		if k >= len(p.joins) {
+			return nil
+		}
+		j := &p.joins[k]
+		if j.s == "" || !strings.HasPrefix(s[end:], j.s) {
+			if !p.learnJoin(j, name, end) {
+				return nil
+			}
+		}
+		next := j.s[len(j.s)-1-j.name : len(j.s)-1]
+		start := end + len(j.s)
+		if p.elements == maxElements {
+			p.pos = start - len(next) - 2 // its '<'; the loop refuses it
+			return nil
+		}
+		e, text, ok := p.leafText(next, start)
+		if !ok {
+			p.pos = start - len(next) - 2
+			return nil
+		}
+		p.elements++
+		parent.seq++ // below len(p.joins)+1: no overflow
+		p.pos = e + 3 + len(next)
+		if j.ok && !set(&row.v[j.id], p.leafValue(s[start:e], text&highText != 0)) {
+			return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[j.id]))
+		}
+		name, end = next, e
+	}
+}
+
+// learnJoin makes j the join at end, after the end tag of name, if what
+// follows it is white space and then the start tag of a leaf element as
+// leafElement reads one.
+func (p *parser) learnJoin(j *rowJoin, name string, end int) bool {
+	s := p.src
+	i := end + 3 + len(name)
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i >= len(s) || s[i] != '<' {
+		return false
+	}
+	raw, k, class := p.name(i + 1)
+	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || k >= len(s) || s[k] != '>' {
+		return false
+	}
+	id, ok := feeRowField(raw)
+	*j = rowJoin{s: s[end : k+1], name: len(raw), id: id, ok: ok}
+	return true
 }
 
 // leafValue is value for leafElement's text t; high as in frame.
