@@ -156,12 +156,8 @@ func (p *parser) run() error {
 		if s[p.pos] != '<' {
 			// Runs of text are short (indentation, a value): read up to
 			// the next '<' and classify the bytes in the same loop.
-			end := p.pos
-			var class uint8
-			for end < len(s) && s[end] != '<' {
-				class |= textClass[s[end]]
-				end++
-			}
+			n, class := scanText(s[p.pos:])
+			end := p.pos + n
 			// White space between child elements, the indentation, is
 			// what classified would drop: dropped here.
 			if class != 0 || p.depth == 0 || !p.stack[p.depth-1].child {
@@ -261,12 +257,8 @@ func (p *parser) leaf() error {
 	}
 	s := p.src
 	at := p.pos
-	end := at
-	var class uint8
-	for end < len(s) && s[end] != '<' {
-		class |= textClass[s[end]]
-		end++
-	}
+	n, class := scanText(s[at:])
+	end := at + n
 	top := p.rawOf(f)
 	close := end + 2 + len(top)
 	if end == at || end-at > maxValueLen || class&(badText|ampText|highText) != 0 ||
@@ -348,11 +340,8 @@ func (p *parser) leafElement() (bool, error) {
 // control characters, not too long, and the end tag </name> right after.
 func (p *parser) leafText(name string, start int) (end int, class uint8, ok bool) {
 	s := p.src
-	end = start
-	for end < len(s) && s[end] != '<' {
-		class |= textClass[s[end]]
-		end++
-	}
+	n, class := scanText(s[start:])
+	end = start + n
 	closeAt := end + 2 + len(name)
 	if end-start > maxValueLen || class&(badText|ampText) != 0 ||
 		closeAt >= len(s) || s[end+1] != '/' || s[closeAt] != '>' || s[end+2:closeAt] != name {
@@ -454,16 +443,38 @@ func (p *parser) leafValue(t string, high bool) string {
 // and its bytes' nameClass ORed: whether it has lower-case letters, or
 // bytes above 0x7F, is known without reading it again.
 func (p *parser) name(i int) (string, int, uint8) {
-	s := p.src
-	j := i
+	// Indexing t from 0, with the table by a pointer, keeps the loop to
+	// a few instructions a byte: no bounds check, no table address.
+	t := p.src[i:]
+	nc := &nameClass
 	var class uint8
-	if j < len(s) && nameClass[s[j]]&nameStart != 0 {
-		for j < len(s) && nameClass[s[j]]&nameByte != 0 {
-			class |= nameClass[s[j]]
-			j++
+	n := 0
+	if len(t) > 0 && nc[t[0]]&nameStart != 0 {
+		for ; n < len(t); n++ {
+			c := nc[t[n]]
+			if c&nameByte == 0 {
+				break
+			}
+			class |= c
 		}
 	}
-	return s[i:j], j, class
+	return t[:n], i + n, class
+}
+
+// scanText reads t up to its first '<' (or its end) and returns where
+// that is and the bytes' textClass ORed: the reader's loop over every
+// run of text, written as name's.
+func scanText(t string) (int, uint8) {
+	tc := &textClass
+	var class uint8
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c == '<' {
+			return i, class
+		}
+		class |= tc[c]
+	}
+	return len(t), class
 }
 
 // nameClass sorts bytes for names: those a name may start with (letters,
