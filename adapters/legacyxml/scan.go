@@ -368,6 +368,10 @@ type rowJoin struct {
 	name int      // the length of the second element's name, which ends s but for its '>'
 	id   feeField // the field the second element is, if ok
 	ok   bool
+	// none names the element last seen here without a leaf after it
+	// (the row's last), which is then not looked for again: run reads
+	// what follows it.
+	none string
 }
 
 // rowLeaves reads on in a fee row after leafElement read the leaf
@@ -384,7 +388,7 @@ func (p *parser) rowLeaves(parent *frame, row *feeRow, name string, end int) err
 		}
 		j := &p.joins[k]
 		if j.s == "" || !strings.HasPrefix(s[end:], j.s) {
-			if !p.learnJoin(j, name, end) {
+			if j.none == name || !p.learnJoin(j, name, end) {
 				return nil
 			}
 		}
@@ -419,10 +423,12 @@ func (p *parser) learnJoin(j *rowJoin, name string, end int) bool {
 		i++
 	}
 	if i >= len(s) || s[i] != '<' {
+		j.none = name
 		return false
 	}
 	raw, k, class := p.name(i + 1)
 	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || k >= len(s) || s[k] != '>' {
+		j.none = name
 		return false
 	}
 	id, ok := feeRowField(raw)
