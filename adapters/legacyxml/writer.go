@@ -142,15 +142,17 @@ func (w *writer) text(s string) { w.b = appendTextIn(w.b, s, w.cs) }
 // appendTextIn is text on a slice of its own.
 func appendTextIn(b []byte, s string, cs charset) []byte {
 	mark := len(b)
-	b = appendText(b, s)
-	if cs != csUTF8 && asciiRun(b[mark:]) < len(b)-mark {
+	b, high := appendText(b, s)
+	if cs != csUTF8 && high {
 		b = append(b[:mark], encodeText(b[mark:], cs)...)
 	}
 	return b
 }
 
-// appendText is text's escaping, in UTF-8, on a slice of its own.
-func appendText(b []byte, s string) []byte {
+// appendText is text's escaping, in UTF-8, on a slice of its own; high
+// reports whether it wrote anything but ASCII, which the reply's charset
+// then encodes.
+func appendText(b []byte, s string) (_ []byte, high bool) {
 	for len(s) > 0 {
 		i := 0
 		for i < len(s) && plainText[s[i]] {
@@ -158,7 +160,7 @@ func appendText(b []byte, s string) []byte {
 		}
 		b = append(b, s[:i]...)
 		if i == len(s) {
-			return b
+			return b, high
 		}
 		c, n := s[i], 1
 		switch {
@@ -169,7 +171,7 @@ func appendText(b []byte, s string) []byte {
 		case c == '>':
 			b = append(b, "&gt;"...)
 		case c < utf8.RuneSelf: // a control character
-			b = append(b, "\uFFFD"...)
+			b, high = append(b, "\uFFFD"...), true
 		default:
 			var r rune
 			r, n = utf8.DecodeRuneInString(s[i:])
@@ -178,10 +180,11 @@ func appendText(b []byte, s string) []byte {
 			} else {
 				b = append(b, s[i:i+n]...)
 			}
+			high = true
 		}
 		s = s[i+n:]
 	}
-	return b
+	return b, high
 }
 
 // plainText marks the bytes text copies unchanged: printable ASCII but
