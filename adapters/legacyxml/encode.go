@@ -45,8 +45,9 @@ func (m *Message) Encode(answers []settlement.Answer) ([]byte, error) {
 	w.leaf("ERRORMSG", "")
 	w.leaf("MSGNO", m.msgNo)
 	w.leaf("MSGID", m.msgID)
-	w.leaf("REFMSGID", refMsgID(last))
-	w.leaf("OPTTIME", last.Time().Format("20060102150405"))
+	ref := refMsgID(last)
+	w.leaf("REFMSGID", ref)
+	w.leaf("OPTTIME", ref[:len(ref)-10]) // the stamp's time, which REFMSGID starts with
 	w.close("RESPONSEDATA")
 	w.open("OUTPUT")
 	for i, a := range answers {
@@ -95,7 +96,8 @@ func ContentType(m *Message) string {
 	return "application/xml; charset=" + cs.String()
 }
 
-// refMsgID is the receiver's serial: the stamp's time and its log index.
+// refMsgID is the receiver's serial: the stamp's time (yyyyMMddHHmmss,
+// as OPTTIME) and its log index in ten digits.
 func refMsgID(s settlement.Stamp) string {
 	b := make([]byte, 0, 24)
 	b = s.Time().AppendFormat(b, "20060102150405")

@@ -488,3 +488,19 @@ func TestWriterEncodesAsTheWholeReplyWas(t *testing.T) {
 		}
 	})
 }
+
+// TestOptTimeIsRefMsgIDsTime: Encode writes OPTTIME as REFMSGID's first
+// part, which must be the stamp's time as OPTTIME always read, for any
+// stamp (years of fewer or more than four digits too).
+func TestOptTimeIsRefMsgIDsTime(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := settlement.Stamp{
+			UnixMilli: rapid.OneOf(rapid.Int64Range(-1e14, 1e15), rapid.Int64Range(1.7e12, 1.8e12)).Draw(t, "ms"),
+			Index:     rapid.Uint64().Draw(t, "index"),
+		}
+		ref := refMsgID(s)
+		if got, want := ref[:len(ref)-10], s.Time().Format("20060102150405"); got != want {
+			t.Fatalf("%+v: REFMSGID %q starts with %q, OPTTIME is %q", s, ref, got, want)
+		}
+	})
+}
