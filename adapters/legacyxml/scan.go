@@ -437,12 +437,16 @@ func (p *parser) learnJoin(j *rowJoin, name string, end int) bool {
 }
 
 // leafValue is value for leafElement's text t; high as in frame.
+// Small enough to be inlined: most values need neither trimming nor
+// decoding.
 func (p *parser) leafValue(t string, high bool) string {
-	v := trimSpace(t)
 	if p.gbk && high {
-		v = gbkString(v)
+		return gbkString(trimSpace(t))
 	}
-	return v
+	if len(t) > 0 && (isSpace(t[0]) || isSpace(t[len(t)-1])) {
+		return trimSpace(t)
+	}
+	return t
 }
 
 // name reads an XML name at i and returns it with the index after it,
