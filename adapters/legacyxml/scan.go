@@ -365,7 +365,7 @@ func (p *parser) leafText(name string, start int) (end int, class uint8, ok bool
 // and what field it is at once.
 type rowJoin struct {
 	s    string   // a substring of the message
-	name int      // the length of the second element's name, which ends s but for its '>'
+	next string   // the second element's name, which ends s but for its '>'
 	id   feeField // the field the second element is, if ok
 	ok   bool
 	// none names the element last seen here without a leaf after it
@@ -381,36 +381,36 @@ type rowJoin struct {
 // the last element read, at anything else.
 func (p *parser) rowLeaves(parent *frame, row *feeRow, name string, end int) error {
 	s := p.src
-	for {
-		k := int(parent.seq) - 1 // the element just read is the row's k-th leaf
-		if k >= len(p.joins) {
-			return nil
-		}
+	// The element just read is the row's k-th leaf; parent.seq is left
+	// at k+1 (at most len(p.joins)) for the next call.
+	k := int(parent.seq) - 1
+	for ; k < len(p.joins); k++ {
 		j := &p.joins[k]
 		if j.s == "" || !strings.HasPrefix(s[end:], j.s) {
 			if j.none == name || !p.learnJoin(j, name, end) {
-				return nil
+				break
 			}
 		}
-		next := j.s[len(j.s)-1-j.name : len(j.s)-1]
+		next := j.next
 		start := end + len(j.s)
 		if p.elements == maxElements {
 			p.pos = start - len(next) - 2 // its '<'; the loop refuses it
-			return nil
+			break
 		}
 		e, text, ok := p.leafText(next, start)
 		if !ok {
 			p.pos = start - len(next) - 2
-			return nil
+			break
 		}
 		p.elements++
-		parent.seq++ // below len(p.joins)+1: no overflow
 		p.pos = e + 3 + len(next)
 		if j.ok && !set(&row.v[j.id], p.leafValue(s[start:e], text&highText != 0)) {
 			return twice(rowAt(row.name, len(p.d.fees), feeFieldNames[j.id]))
 		}
 		name, end = next, e
 	}
+	parent.seq = uint8(k + 1)
+	return nil
 }
 
 // learnJoin makes j the join at end, after the end tag of name, if what
@@ -432,7 +432,7 @@ func (p *parser) learnJoin(j *rowJoin, name string, end int) bool {
 		return false
 	}
 	id, ok := feeRowField(raw)
-	*j = rowJoin{s: s[end : k+1], name: len(raw), id: id, ok: ok}
+	*j = rowJoin{s: s[end : k+1], next: raw, id: id, ok: ok}
 	return true
 }
 
