@@ -36,9 +36,9 @@ func Decode(body []byte) (*Message, error) {
 
 // decode is Decode; fast reads a GBK message as sent, without
 // transcoding it (see parser.gbk), and leaf elements in one step
-// (leafElement, leaf), which changes nothing but the speed. Without fast
-// it is the general reader on the decoded text, which the tests compare
-// it with.
+// (leafElement, leaf) and a fee row's from join to join (rowLeaves),
+// which changes nothing but the speed. Without fast it is the general
+// reader on the decoded text, which the tests compare it with.
 func decode(body []byte, fast bool) (*Message, error) {
 	src, cs, gbk, err := source(body, fast)
 	if err != nil {
