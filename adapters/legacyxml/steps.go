@@ -94,6 +94,7 @@ func (b *builder) fees(ref *settlement.HospitalRef, inpatient bool) *settlement.
 	return up
 }
 
+// feeLine reads the n-th row r into l, a zero line.
 func feeLine(r *feeRow, n int, visitNo, batch string, inpatient bool, last *[2]string, l *settlement.FeeLine) error {
 	at := func(f feeField) string { return rowAt(r.name, n, feeFieldNames[f]) }
 	for _, f := range [...]feeField{rSn, rTime, rListCode, rHospCode, rAmount, rQty, rPrice} {
@@ -108,10 +109,11 @@ func feeLine(r *feeRow, n int, visitNo, batch string, inpatient bool, last *[2]s
 		return settlement.Errorf(settlement.CodeBadField, at(rVisitNo), settlement.Bi(
 			"与报文的 AKC190 不一致："+quote(v), "differs from the message's AKC190: "+quote(v)))
 	}
-	*l = settlement.FeeLine{
-		FeedetlSn: r.v[rSn], ChrgBchno: r.v[rChrgBchno], MedListCodg: r.v[rListCode],
-		MedinsListCodg: r.v[rHospCode], DiseCodg: r.v[rDiseCode], HospApprFlag: r.v[rApproval],
-	}
+	// l is a new line, zero: its fields are set one by one, rather than
+	// a whole FeeLine copied in, which costs a bulk write barrier while
+	// the collector marks.
+	l.FeedetlSn, l.ChrgBchno, l.MedListCodg = r.v[rSn], r.v[rChrgBchno], r.v[rListCode]
+	l.MedinsListCodg, l.DiseCodg, l.HospApprFlag = r.v[rHospCode], r.v[rDiseCode], r.v[rApproval]
 	if l.ChrgBchno == "" {
 		l.ChrgBchno = batch
 	}
