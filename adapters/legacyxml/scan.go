@@ -281,23 +281,26 @@ func (p *parser) leafElement() (bool, error) {
 	if !p.leaves || p.depth == 0 || p.depth == maxDepth || p.elements == maxElements {
 		return false, nil
 	}
+	// The parent first: a row under its list (a KC22ROW) is never read
+	// here, and is told so before its name and text are read.
+	parent := &p.stack[p.depth-1]
+	switch parent.kind {
+	case plain, feeItem, diagItem:
+	default:
+		return false, nil
+	}
+	if parent.nonSpace {
+		return false, nil
+	}
 	s := p.src
 	raw, i, class := p.name(p.pos + 1)
-	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || i >= len(s) || s[i] != '>' {
+	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || i >= len(s) || s[i] != '>' ||
+		parent.kind == plain && (raw == feeList || raw == diagList) {
 		return false, nil
 	}
 	start := i + 1
 	end, text, ok := p.leafText(raw, start)
 	if !ok {
-		return false, nil
-	}
-	parent := &p.stack[p.depth-1]
-	if parent.nonSpace || parent.kind == plain && (raw == feeList || raw == diagList) {
-		return false, nil
-	}
-	switch parent.kind {
-	case plain, feeItem, diagItem:
-	default:
 		return false, nil
 	}
 	p.elements++
