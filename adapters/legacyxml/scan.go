@@ -127,7 +127,7 @@ type parser struct {
 	gbk    bool
 	leaves bool // read leaf elements with leaf
 	d      *doc
-	joins  [24]rowJoin // by the leaf they follow in a fee row (rowLeaves)
+	joins  *rowJoins // taken from joinTables when a fee row is first read
 }
 
 // errInPlace is parse giving up on GBK read in place; never a refusal.
@@ -137,7 +137,11 @@ var errInPlace = errors.New("legacyxml: read the message decoded")
 // turns parser.leaf on.
 func parse(src string, d *doc, gbk, leaves bool) error {
 	p := parser{src: src, d: d, gbk: gbk, leaves: leaves}
-	return p.run()
+	err := p.run()
+	if p.joins != nil {
+		joinTables.Put(p.joins)
+	}
+	return err
 }
 
 // ascii reports whether s has no byte above 0x7F.
@@ -377,6 +381,14 @@ type rowJoin struct {
 	none string
 }
 
+// rowJoins are the joins of a fee row's leaves, by the leaf they follow.
+type rowJoins [24]rowJoin
+
+// joinTables keeps the joins learnt for the next messages: the rows of
+// one hospital's messages are alike, so a message's first row finds
+// them known. They hold copies, not the messages' text.
+var joinTables = sync.Pool{New: func() any { return new(rowJoins) }}
+
 // rowLeaves reads on in a fee row after leafElement read the leaf
 // element name, whose end tag starts at end: while the next element is
 // another leaf, it does what run would do (drop the white space between,
@@ -386,6 +398,9 @@ func (p *parser) rowLeaves(parent *frame, row *feeRow, name string, end int) err
 	s := p.src
 	// The element just read is the row's k-th leaf; parent.seq is left
 	// at k+1 (at most len(p.joins)) for the next call.
+	if p.joins == nil {
+		p.joins = joinTables.Get().(*rowJoins)
+	}
 	k := int(parent.seq) - 1
 	for ; k < len(p.joins); k++ {
 		j := &p.joins[k]
@@ -426,16 +441,17 @@ func (p *parser) learnJoin(j *rowJoin, name string, end int) bool {
 		i++
 	}
 	if i >= len(s) || s[i] != '<' {
-		j.none = name
+		j.none = strings.Clone(name)
 		return false
 	}
 	raw, k, class := p.name(i + 1)
 	if raw == "" || class&(nameLower|nameHigh) != 0 || len(raw) > maxNameLen || k >= len(s) || s[k] != '>' {
-		j.none = name
+		j.none = strings.Clone(name)
 		return false
 	}
 	id, ok := feeRowField(raw)
-	*j = rowJoin{s: s[end : k+1], next: raw, id: id, ok: ok}
+	js := strings.Clone(s[end : k+1])
+	*j = rowJoin{s: js, next: js[len(js)-1-len(raw) : len(js)-1], id: id, ok: ok}
 	return true
 }
 
