@@ -189,8 +189,8 @@
 // <NAME>text</NAME>, is read in one step (leafElement), Chinese text
 // included; in a fee row, the stretch from one leaf's end tag to the
 // next one's start tag is compared whole with the same stretch of the
-// rows before (rowLeaves), which names the next element and its field
-// at once; the general reader reads the rest. decode(body, false) is
+// rows before, in this message or the last ones (rowLeaves), which
+// names the next element and its field at once; the general reader reads the rest. decode(body, false) is
 // the reader without these fast paths, and property tests and
 // FuzzDecode hold the two to the same requests and refusals. The reply
 // is written in its charset value by value, not transcoded whole.
