@@ -160,6 +160,54 @@ var (
 // parseScaled reads a decimal into an integer scaled by 10^scale (scale at
 // most 6) without allocating: the digits are accumulated as they are read.
 func parseScaled(s string, scale int) (int64, error) {
+	if v, ok := parsePlain(s, scale); ok {
+		return v, nil
+	}
+	return parseDecimal(s, scale)
+}
+
+// parsePlain reads the usual amount, quantity or price in one pass:
+// digits with at most one '.' between digits, at most scale decimals and
+// maxIntDigits integer digits. For anything else (a sign, leading zeros
+// beyond the limit, trailing zeros beyond the scale, a refusal) it
+// reports false, and parseDecimal reads it.
+func parsePlain(s string, scale int) (int64, bool) {
+	if len(s) > maxIntDigits+1+scale {
+		return 0, false
+	}
+	var v uint64
+	dot := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c-'0' <= 9 {
+			v = v*10 + uint64(c-'0')
+			continue
+		}
+		if c != '.' || dot >= 0 {
+			return 0, false
+		}
+		dot = i
+	}
+	places := 0
+	if dot >= 0 {
+		places = len(s) - dot - 1
+		if dot == 0 || places == 0 || places > scale || dot > maxIntDigits {
+			return 0, false
+		}
+	} else if len(s) == 0 || len(s) > maxIntDigits {
+		return 0, false
+	}
+	for ; places < scale; places++ {
+		v *= 10
+	}
+	if v > math.MaxInt64 { // below 10^19, inside uint64; beyond int64 parseDecimal refuses it
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// parseDecimal is parseScaled for every input.
+func parseDecimal(s string, scale int) (int64, error) {
 	if s == "" {
 		return 0, errEmptyNumber
 	}

@@ -162,6 +162,35 @@ func TestParseScaledAgreesWithReference(t *testing.T) {
 	}
 }
 
+// TestParsePlainIsParseDecimal: the one-pass reading of the usual
+// decimal gives what the general one gives, wherever it reads at all.
+func TestParsePlainIsParseDecimal(t *testing.T) {
+	check := func(t interface{ Fatalf(string, ...any) }, s string, scale int) {
+		v, ok := parsePlain(s, scale)
+		want, err := parseDecimal(s, scale)
+		if ok && (err != nil || v != want) {
+			t.Fatalf("parsePlain(%q, %d) = %d; parseDecimal: %d, %v", s, scale, v, want, err)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789.-+/: 9")), 0, 24, -1).Draw(t, "s")
+		check(t, s, rapid.SampledFrom([]int{2, 4, 6}).Draw(t, "scale"))
+	})
+	n := 0
+	for _, s := range []string{"0", "1", "12400.00", "0.5", "1.", ".5", "1.2.3", "9999999999999", "99999999999999", "9999999999999.999999",
+		"9999999999999.9999999", "0000000000000.1", "00000000000001.1", "1.000", "12.3456", "/", ":"} {
+		for _, scale := range []int{2, 4, 6} {
+			check(t, s, scale)
+			if _, ok := parsePlain(s, scale); ok {
+				n++
+			}
+		}
+	}
+	if n < 15 {
+		t.Errorf("parsePlain read only %d of the usual decimals", n)
+	}
+}
+
 func TestAppendIsString(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		v := rapid.OneOf(rapid.Int64Range(-1e6, 1e6), rapid.Int64()).Draw(t, "v")
