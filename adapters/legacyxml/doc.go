@@ -179,8 +179,8 @@
 //
 // On one core of the shared build machine, decoding the day's GBK
 // settlement and encoding its reply takes about 7 µs of CPU, a 20-row
-// fee upload about 19.5 µs, of which the reply 4.6 (cpu-ns/op,
-// BenchmarkRoundTrip; 23.6 µs before the row reader below). A GBK or GB2312 request is read as sent, copied
+// fee upload about 20 µs, of which the reply 4.6 (cpu-ns/op,
+// BenchmarkRoundTrip; 23.3 µs before the row reader below). A GBK or GB2312 request is read as sent, copied
 // but not transcoded: its markup is ASCII as in UTF-8, and only the
 // values kept are decoded. Other requests, and the few GBK ones the
 // in-place reading cannot read exactly as their UTF-8 text (a non-ASCII
