@@ -101,20 +101,16 @@ func (w *writer) constant(k, v string) {
 
 // time writes "k":t, a FHIR dateTime in China time, formatted in place:
 // its digits and punctuation need no escaping.
-func (w *writer) time(k string, t time.Time) {
-	w.key(k)
-	w.keyed = false
-	b := append(w.b, '"')
-	b = appendChinaTime(b, t, true)
-	w.b = append(b, '"')
-}
+func (w *writer) time(k string, t time.Time) { w.chinaTime(k, t, true) }
 
 // date writes "k":t's date in China time, as a FHIR date.
-func (w *writer) date(k string, t time.Time) {
+func (w *writer) date(k string, t time.Time) { w.chinaTime(k, t, false) }
+
+func (w *writer) chinaTime(k string, t time.Time, clock bool) {
 	w.key(k)
 	w.keyed = false
 	b := append(w.b, '"')
-	b = appendChinaTime(b, t, false)
+	b = appendChinaTime(b, t, clock)
 	w.b = append(b, '"')
 }
 
