@@ -22,6 +22,13 @@ cpu_ticks() { # summed utime+stime of the given pids, in clock ticks
   echo "$t"
 }
 
+# A node left from an earlier run on one of these ports would answer instead
+# of the fresh cluster, and be measured.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in 18081 18082 18083 17081 17082 17083; do
+  if in_use "$p"; then echo "port $p is in use (a node left from an earlier run?); stop it first" >&2; exit 1; fi
+done
+
 printf '%-8s %12s %12s %10s %10s %10s %14s %14s\n' clients "writes/s" "visits/s" p50 p90 p99 "cpu us/write" "tool us/write"
 for c in $CLIENTS; do
   dir=$(mktemp -d)
@@ -33,6 +40,7 @@ for c in $CLIENTS; do
     "$BIN" "${args[@]}" >"$dir/node$i.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 150); do curl -sf "127.0.0.1:1808$i/readyz" >/dev/null && break; sleep 0.2; done
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "node$i exited:" >&2; tail -n 5 "$dir/node$i.log" >&2; exit 1; }
   done
   sleep 1
   before=$(cpu_ticks "${pids[@]}")

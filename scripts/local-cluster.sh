@@ -10,6 +10,10 @@ export PROVGATE_ADMIN_TOKEN=${PROVGATE_ADMIN_TOKEN:-local-cluster-token}
 case "${1:-start}" in
 start)
   [ -x "$bin" ] || make build
+  in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  for p in 8080 8081 8082 7000 7001 7002; do
+    if in_use "$p"; then echo "port $p is in use (a cluster already running? scripts/local-cluster.sh stop)" >&2; exit 1; fi
+  done
   mkdir -p data
   for i in 1 2 3; do
     args=(serve --config configs/provgate.yaml --node-id "node$i" --data-dir "data/node$i"
@@ -18,6 +22,7 @@ start)
     nohup "$bin" "${args[@]}" >"data/node$i.log" 2>&1 &
     echo $! >"data/node$i.pid"
     for _ in $(seq 1 100); do curl -sf "127.0.0.1:808$((i-1))/readyz" >/dev/null && break; sleep 0.2; done
+    kill -0 "$(cat "data/node$i.pid")" 2>/dev/null || { echo "node$i exited; see data/node$i.log" >&2; exit 1; }
     echo "node$i ready on http://127.0.0.1:808$((i-1))"
   done
   echo "admin token: $PROVGATE_ADMIN_TOKEN"
